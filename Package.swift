@@ -1,0 +1,92 @@
+// swift-tools-version: 6.0
+// kstlib-swift: a Swift WebSocket client over libwebsockets, with kstlib.websocket's manager model.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "kstlib-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Kstlib", targets: ["Kstlib"]),
+        .library(name: "KstlibWebSocket", targets: ["KstlibWebSocket"]),
+        .library(name: "KstlibWebSocketServer", targets: ["KstlibWebSocketServer"]),
+        .executable(name: "ws-demo", targets: ["ws-demo"]),
+        .executable(name: "echo-client", targets: ["echo-client"]),
+        .executable(name: "error-handling", targets: ["error-handling"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // libwebsockets itself, found through pkg-config; the modulemap lives here, never at the root.
+        .systemLibrary(
+            name: "CLibWebSockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]
+        ),
+        // The few C helpers Swift cannot call directly (LWS_PRE, variadic logging, the log hook).
+        .target(
+            name: "CLWSShim",
+            dependencies: ["CLibWebSockets"],
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        // The root of the kstlib error hierarchy, shared by future kstlib subsystems.
+        .target(name: "Kstlib", swiftSettings: strict),
+        .target(
+            name: "KstlibWebSocket",
+            dependencies: [
+                "Kstlib", "CLibWebSockets", "CLWSShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // The embedded libwebsockets server used by the demo, the examples, the tests and the benchmarks.
+        .target(
+            name: "KstlibWebSocketServer",
+            dependencies: [
+                "CLibWebSockets", "CLWSShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ws-demo",
+            dependencies: [
+                "KstlibWebSocket", "KstlibWebSocketServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/ws-demo",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "echo-client",
+            dependencies: [
+                "KstlibWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/echo-client",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "error-handling",
+            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
+            path: "Examples/error-handling",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KstlibWebSocketTests",
+            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer", "CLibWebSockets", "CLWSShim"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,95 @@
+// Implementation of the CLWSShim helpers; see the header for why each one exists.
+#include "CLWSShim.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/ssl.h>
+
+static lwss_log_sink g_sink;
+static int g_forward_mask;
+static int g_installed;
+
+// Per service thread: the embedded server and the client loop each run their own thread.
+static _Thread_local char t_last_line[200];
+static _Thread_local char t_failure[200];
+static _Thread_local int t_has_failure;
+
+static void copy_line(char *dst, size_t n, const char *src) {
+    size_t len = strlen(src);
+    while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == '\r'))
+        len--;
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+// Strips libwebsockets' "[timestamp] I: " style prefix if present, so reasons read cleanly.
+static const char *after_prefix(const char *line) {
+    const char *p = strstr(line, ": ");
+    if (line[0] == '[' && p)
+        return p + 2;
+    return line;
+}
+
+static void lwss_emit(int level, const char *line) {
+    if (level & (LLL_INFO | LLL_WARN | LLL_ERR)) {
+        if (strstr(line, "client_rx_sm exited")) {
+            copy_line(t_failure, sizeof(t_failure), after_prefix(t_last_line));
+            t_has_failure = 1;
+        } else {
+            copy_line(t_last_line, sizeof(t_last_line), line);
+        }
+    }
+    if ((level & g_forward_mask) && g_sink)
+        g_sink(level, line);
+}
+
+void lwss_install_log(int forward_mask, lwss_log_sink sink) {
+    g_sink = sink;
+    g_forward_mask = forward_mask;
+    g_installed = 1;
+    lws_set_log_level(forward_mask | LLL_ERR | LLL_WARN | LLL_INFO, lwss_emit);
+}
+
+void lwss_install_default_log(void) {
+    if (!g_installed)
+        lwss_install_log(0, NULL);
+}
+
+void lwss_log(int level, const char *line) { _lws_log(level, "%s\n", line); }
+
+int lwss_take_protocol_failure(char *out, size_t out_len) {
+    if (!t_has_failure)
+        return 0;
+    t_has_failure = 0;
+    if (out && out_len)
+        copy_line(out, out_len, t_failure);
+    return 1;
+}
+
+void lwss_clear_protocol_failure(void) { t_has_failure = 0; }
+
+int lwss_has_protocol_failure(void) { return t_has_failure; }
+
+int lwss_write_raw_close(struct lws *wsi, uint16_t code) {
+    unsigned char frame[8];
+    unsigned char mask[4];
+    if (lws_get_random(lws_get_context(wsi), mask, sizeof(mask)) != sizeof(mask))
+        memset(mask, 0x5a, sizeof(mask));
+    frame[0] = 0x88; // FIN + close
+    frame[1] = 0x80 | 2; // masked, two-byte payload
+    memcpy(frame + 2, mask, 4);
+    frame[6] = (unsigned char)(code >> 8) ^ mask[0];
+    frame[7] = (unsigned char)(code & 0xff) ^ mask[1];
+#if defined(LWS_WITH_TLS)
+    if (lws_is_ssl(wsi)) {
+        SSL *ssl = lws_get_ssl(wsi);
+        return ssl ? SSL_write(ssl, frame, sizeof(frame)) : -1;
+    }
+#endif
+    int fd = lws_get_socket_fd(wsi);
+    if (fd < 0)
+        return -1;
+    return (int)send(fd, frame, sizeof(frame), MSG_DONTWAIT | MSG_NOSIGNAL);
+}

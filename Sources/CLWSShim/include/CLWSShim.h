@@ -1,0 +1,45 @@
+// CLWSShim: the few libwebsockets helpers Swift cannot call or import directly.
+// Every symbol carries the `lwss_` prefix so it never collides with libwebsockets' own.
+#ifndef CLWSSHIM_H
+#define CLWSSHIM_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// LWS_PRE is a macro Swift does not import: the headroom libwebsockets needs before a payload.
+enum { LWSS_PRE = LWS_PRE };
+
+/// A receiver for libwebsockets log lines (without their trailing newline).
+typedef void (*lwss_log_sink)(int level, const char *line);
+
+/// Installs the process-wide log hook. `forward_mask` selects the levels handed to `sink`;
+/// the hook always listens to ERR, WARN and INFO itself because libwebsockets 4.1 reports a
+/// client parser failure only as an INFO line followed by a silent TCP drop.
+void lwss_install_log(int forward_mask, lwss_log_sink sink);
+
+/// Installs the hook with nothing forwarded, unless a hook is already installed. For users of
+/// libwebsockets (such as the embedded server) that want quiet logs but the parser-failure hook.
+void lwss_install_default_log(void);
+
+/// Emits one line through libwebsockets' own logger (the lwsl_* macros are variadic).
+void lwss_log(int level, const char *line);
+
+/// Takes the parser failure libwebsockets logged on this thread since the last call, if any.
+/// Returns 1 and copies the reason (NUL-terminated) into `out` when there was one.
+int lwss_take_protocol_failure(char *out, size_t out_len);
+
+/// Forgets a parser failure noted on this thread (called when a callback shows it was
+/// not followed by a drop, so it cannot be pinned on the wrong connection).
+void lwss_clear_protocol_failure(void);
+
+/// Whether a parser failure is pending on this thread (cheap: one thread-local load).
+int lwss_has_protocol_failure(void);
+
+/// Writes a masked close frame with `code` straight to the connection's socket (or TLS
+/// session). Used only at the moment libwebsockets drops a connection for a protocol
+/// violation, when it would otherwise vanish without the 1002 that RFC 6455 asks for.
+/// Returns the bytes written, or -1.
+int lwss_write_raw_close(struct lws *wsi, uint16_t code);
+
+#endif

@@ -1,0 +1,124 @@
+// Every option of a WebSocketManager, named after kstlib.websocket's options.
+
+/// The options of a ``WebSocketManager``.
+///
+/// Names follow kstlib.websocket's options in lower camel case, with its defaults:
+///
+/// ```swift
+/// var config = WebSocketConfiguration()
+/// config.connectionTimeout = .seconds(2)
+/// config.reconnectStrategy = .fixedDelay
+/// ```
+///
+/// Values set in code are used as they are; values read from a `kstlib.conf.yml` file are
+/// clamped into the bounds of ``WebSocketConfiguration/Bounds``.
+public struct WebSocketConfiguration: Sendable {
+    // MARK: Keepalive
+    /// How often a ping is sent while connected. `nil` (or zero) disables keepalive.
+    public var pingInterval: Duration? = .seconds(20)
+    /// How long to wait for the pong before the connection counts as dead (reason `.pingTimeout`).
+    public var pingTimeout: Duration = .seconds(10)
+
+    // MARK: Connecting
+    /// How long one connection attempt (DNS, TCP, TLS and the upgrade) may take.
+    public var connectionTimeout: Duration = .seconds(30)
+    /// How long the closing handshake may take before the TCP connection is cut.
+    public var closeTimeout: Duration = .seconds(5)
+
+    // MARK: Reconnecting
+    /// Whether reactive disconnects (server close, network error, ping timeout, protocol error,
+    /// kill) trigger reconnection, and whether the initial connect retries.
+    public var autoReconnect: Bool = true
+    /// How the delay between attempts grows.
+    public var reconnectStrategy: ReconnectStrategy = .exponentialBackoff
+    /// The base delay between attempts.
+    public var reconnectDelay: Duration = .seconds(1)
+    /// The cap of the exponential backoff.
+    public var maxReconnectDelay: Duration = .seconds(60)
+    /// Consecutive failed attempts before giving up with ``WebSocketReconnectError``.
+    public var maxReconnectAttempts: Int = 10
+
+    // MARK: Incoming queue
+    /// How many received messages may wait for the consumer; 0 means unbounded.
+    public var queueSize: Int = 1000
+    /// What happens when the queue is full.
+    public var queueOverflowPolicy: QueueOverflowPolicy = .backpressure
+    /// The largest message accepted; a bigger one fails the connection with 1009.
+    /// 16 MiB: big enough for order-book snapshots, small enough that a hostile server cannot
+    /// exhaust memory.
+    public var maxMessageSize: Int = 16 * 1024 * 1024
+
+    // MARK: Proactive control
+    /// How often ``shouldDisconnect`` is asked.
+    public var disconnectCheckInterval: Duration = .seconds(10)
+    /// How often ``shouldReconnect`` is asked while waiting to reconnect.
+    public var reconnectCheckInterval: Duration = .seconds(5)
+    /// How long before ``maxConnectionAge`` the connection is rotated (reason `.connectionLimit`).
+    public var disconnectMargin: Duration = .seconds(300)
+    /// The platform's connection-age limit (for example 24 hours on many exchanges); `nil` for none.
+    public var maxConnectionAge: Duration? = nil
+    /// Open and subscribe the new connection before closing the old one on proactive reconnects.
+    public var gaplessRotation: Bool = false
+
+    // MARK: Subscriptions
+    /// How subscribe/unsubscribe requests are written; re-sent after every reconnect.
+    public var subscriptionFormat: SubscriptionFormat = .kstlib
+
+    // MARK: Handshake
+    /// Extra HTTP request headers sent with the upgrade (for example `Authorization`).
+    public var headers: [(name: String, value: String)] = []
+    /// Subprotocols offered in `Sec-WebSocket-Protocol`, most preferred first.
+    public var subprotocols: [String] = []
+    /// The `Origin` header, if any.
+    public var origin: String? = nil
+    /// permessage-deflate (RFC 7692) offer.
+    public var compression: Compression = .init()
+
+    // MARK: Callbacks
+    /// Asked every ``disconnectCheckInterval`` while connected; `true` disconnects proactively.
+    public var shouldDisconnect: (@Sendable () async -> Bool)? = nil
+    /// Asked every ``reconnectCheckInterval`` after a proactive disconnect.
+    public var shouldReconnect: (@Sendable () async -> ReconnectDecision)? = nil
+    /// Called after every successful connect (and reconnect).
+    public var onConnect: (@Sendable () async -> Void)? = nil
+    /// Called after every disconnect with its reason.
+    public var onDisconnect: (@Sendable (DisconnectReason) async -> Void)? = nil
+    /// Called for every received message, in order, off the event-loop thread.
+    public var onMessage: (@Sendable (WebSocketMessage) async -> Void)? = nil
+    /// Called for noteworthy events (queue overflow, rotation) with a channel, a message and context.
+    public var onAlert: (@Sendable (String, String, [String: String]) async -> Void)? = nil
+
+    /// The defaults of kstlib.websocket.
+    public init() {}
+}
+
+/// What ``WebSocketConfiguration/shouldReconnect`` answers.
+public enum ReconnectDecision: Sendable, Equatable, ExpressibleByBooleanLiteral {
+    /// Reconnect now.
+    case now
+    /// Reconnect after this delay.
+    case after(Duration)
+    /// Not yet: ask again after ``WebSocketConfiguration/reconnectCheckInterval``.
+    case notYet
+
+    public init(booleanLiteral value: Bool) { self = value ? .now : .notYet }
+}
+
+extension WebSocketConfiguration {
+    /// permessage-deflate (RFC 7692) settings.
+    public struct Compression: Sendable, Equatable {
+        /// Whether the extension is offered.
+        public var enabled: Bool = true
+        /// The client's LZ77 window, 8...15 bits.
+        public var clientMaxWindowBits: Int = 15
+        /// Ask for a fresh compression context per message (less memory, worse ratio).
+        public var clientNoContextTakeover: Bool = false
+        public init() {}
+        /// Compression switched off.
+        public static var disabled: Compression {
+            var c = Compression()
+            c.enabled = false
+            return c
+        }
+    }
+}

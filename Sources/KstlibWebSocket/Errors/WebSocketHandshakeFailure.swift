@@ -1,0 +1,49 @@
+// The raw facts behind a failed connection attempt, kept for a 3 a.m. debugging session.
+
+/// Why one connection attempt failed, as libwebsockets and the operating system reported it.
+///
+/// Found as ``WebSocketConnectionError/lastError``. It keeps the raw facts: the reason string
+/// libwebsockets gave, the HTTP status and headers of a rejected upgrade, the resolver's message.
+public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure this was.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        /// The URL is not a valid `ws://` or `wss://` URL.
+        public static let invalidURL = Kind(name: "invalidURL")
+        /// The host name did not resolve.
+        public static let dnsFailure = Kind(name: "dnsFailure")
+        /// The TCP connection was refused or could not be made.
+        public static let connectFailed = Kind(name: "connectFailed")
+        /// The server answered the upgrade with a status other than 101.
+        public static let httpStatus = Kind(name: "httpStatus")
+        /// The TLS handshake or the certificate check failed.
+        public static let tls = Kind(name: "tls")
+        /// The server's handshake answer was malformed (accept hash, extensions, subprotocol).
+        public static let badHandshake = Kind(name: "badHandshake")
+        /// The event loop could not take the connection (shut down, out of file descriptors).
+        public static let unavailable = Kind(name: "unavailable")
+        public var description: String { name }
+    }
+
+    /// The kind of failure.
+    public let kind: Kind
+    /// A readable reason, usually libwebsockets' own words.
+    public let reason: String
+    /// The HTTP status of a rejected upgrade.
+    public let httpStatus: Int?
+    /// Response headers of a rejected upgrade that were captured (lower-case names).
+    public let headers: [String: String]
+
+    public init(kind: Kind, reason: String, httpStatus: Int? = nil, headers: [String: String] = [:]) {
+        self.kind = kind
+        self.reason = reason
+        self.httpStatus = httpStatus
+        self.headers = headers
+    }
+
+    public var description: String {
+        var text = "\(kind): \(reason)"
+        if let httpStatus { text += " (HTTP \(httpStatus))" }
+        return text
+    }
+}

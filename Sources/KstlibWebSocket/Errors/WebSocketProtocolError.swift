@@ -1,0 +1,22 @@
+// Raised when the server violates RFC 6455.
+
+/// The server broke the protocol (a malformed frame, invalid UTF-8 in a text message, a message
+/// over ``WebSocketConfiguration/maxMessageSize``); the client failed the connection with
+/// ``closeCode`` (1002, 1007 or 1009).
+public struct WebSocketProtocolError: WebSocketError, Equatable {
+    public let message: String
+    /// What was wrong, in words.
+    public let protocolError: String
+    /// The close code the client failed the connection with.
+    public let closeCode: WebSocketCloseCode
+
+    public init(_ message: String = "protocol violation", protocolError: String, closeCode: WebSocketCloseCode = .protocolError) {
+        self.message = message
+        self.protocolError = protocolError
+        self.closeCode = closeCode
+    }
+
+    public var description: String {
+        describe(["protocolError": "\"\(protocolError)\"", "closeCode": "\(closeCode.rawValue)"])
+    }
+}

@@ -1,0 +1,103 @@
+// Joins one transport connection to its manager, and carries the connect handshake's outcome.
+import Synchronization
+
+/// The ``TransportSink`` of one connection attempt.
+///
+/// It holds the manager weakly, so a manager dropped without `close()` is freed (and its
+/// connection aborted by its `deinit`) instead of being kept alive by the event loop.
+final class ConnectionLink: TransportSink {
+    private struct State {
+        weak var manager: WebSocketManager?
+        var connection: LWSConnection?
+        var opened = false
+        var cancelled = false
+        var ended: TransportEnd?
+        var waiter: CheckedContinuation<Void, any Error>?
+    }
+
+    /// Which connection of the manager this is; events of an old generation are ignored.
+    let generation: Int
+    private let state: Mutex<State>
+
+    init(manager: WebSocketManager, generation: Int) {
+        self.generation = generation
+        state = Mutex(State(manager: manager))
+    }
+
+    var manager: WebSocketManager? { state.withLock { $0.manager } }
+
+    func attach(_ connection: LWSConnection) { state.withLock { $0.connection = connection } }
+
+    // MARK: Waiting for the handshake
+
+    /// Returns once the upgrade succeeded; throws the handshake failure, or on cancellation
+    /// (a connect timeout) aborts the connection.
+    func waitOpen() async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome = state.withLock { state -> Result<Void, any Error>? in
+                    if state.opened { return .success(()) }
+                    if let ended = state.ended { return .failure(Self.failure(for: ended)) }
+                    if state.cancelled { return .failure(CancellationError()) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let (waiter, connection) = state.withLock { state in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return (state.waiter, state.opened ? nil : state.connection)
+            }
+            connection?.abort()
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+
+    private static func failure(for end: TransportEnd) -> any Error {
+        switch end {
+        case .handshakeFailed(let failure): return failure
+        default: return WebSocketHandshakeFailure(kind: .connectFailed, reason: "the connection ended during the handshake")
+        }
+    }
+
+    // MARK: TransportSink (event-loop thread)
+
+    func transportOpened(subprotocol: String?) {
+        let (manager, connection, cancelled) = state.withLock { ($0.manager, $0.connection, $0.cancelled) }
+        guard let connection else { return }
+        guard !cancelled, let manager, manager.adopt(self, connection: connection, subprotocol: subprotocol) else {
+            connection.close(code: .goingAway, reason: "connection no longer wanted")
+            return
+        }
+        let waiter = state.withLock { state in
+            state.opened = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func transportReceived(_ message: WebSocketMessage) -> Bool {
+        guard let manager else { return true }
+        return manager.deliver(message)
+    }
+
+    func transportPong(roundTrip: Duration) {
+        manager?.recordRoundTrip(roundTrip)
+    }
+
+    func transportEnded(_ end: TransportEnd) {
+        let (manager, opened, waiter) = state.withLock { state in
+            state.ended = end
+            defer { state.waiter = nil }
+            return (state.manager, state.opened, state.waiter)
+        }
+        if opened {
+            manager?.connectionEnded(self, end)
+        } else {
+            waiter?.resume(throwing: Self.failure(for: end))
+        }
+    }
+}

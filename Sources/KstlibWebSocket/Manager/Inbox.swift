@@ -1,0 +1,166 @@
+// The incoming queue between the event-loop thread and the consumer, with its overflow policy.
+import DequeModule
+import Synchronization
+
+/// Received messages waiting for `stream()` / `receive()`, and how the stream ends.
+///
+/// The event-loop thread pushes (never blocking); one consumer pulls. When the queue holds
+/// `capacity` messages the ``QueueOverflowPolicy`` decides: under `.backpressure` the push
+/// answers `false` so the transport stops reading the socket, and the consumer's pull asks for
+/// reading to resume once the queue is half empty.
+final class Inbox: Sendable {
+    enum Ending: Sendable {
+        case finished
+        case failed(any Error)
+    }
+
+    private struct State {
+        var messages = Deque<WebSocketMessage>()
+        var ending: Ending?
+        var waiter: CheckedContinuation<WebSocketMessage?, any Error>?
+        var waiterID = 0
+        var paused = false
+        var dropped = 0
+        var overflowed = false
+    }
+
+    let capacity: Int
+    let policy: QueueOverflowPolicy
+    private let state = Mutex(State())
+    /// Called (outside the lock) when a paused producer may read again.
+    private let onResume: @Sendable () -> Void
+    /// Called (outside the lock) when a message was dropped, with the total dropped so far.
+    private let onDrop: @Sendable (Int) -> Void
+
+    init(capacity: Int, policy: QueueOverflowPolicy, onResume: @escaping @Sendable () -> Void, onDrop: @escaping @Sendable (Int) -> Void) {
+        self.capacity = capacity
+        self.policy = policy
+        self.onResume = onResume
+        self.onDrop = onDrop
+    }
+
+    /// Adds a message; `false` asks the producer to pause reading.
+    func push(_ message: WebSocketMessage) -> Bool {
+        var keepReading = true
+        var droppedNow: Int?
+        let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
+            guard state.ending == nil else { return nil }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            if capacity > 0 && state.messages.count >= capacity {
+                switch policy {
+                case .backpressure:
+                    state.messages.append(message)
+                    state.paused = true
+                    keepReading = false
+                case .dropNewest:
+                    state.dropped += 1
+                    droppedNow = state.dropped
+                case .dropOldest:
+                    state.messages.removeFirst()
+                    state.messages.append(message)
+                    state.dropped += 1
+                    droppedNow = state.dropped
+                case .fail:
+                    state.dropped += 1
+                    droppedNow = state.dropped
+                    state.overflowed = true
+                }
+                return nil
+            }
+            state.messages.append(message)
+            return nil
+        }
+        if let droppedNow { onDrop(droppedNow) }
+        waiter?.resume(returning: message)
+        return keepReading
+    }
+
+    /// Ends the stream once the queued messages are consumed (`finished`), or with an error.
+    func end(_ ending: Ending) {
+        let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
+            guard state.ending == nil else { return nil }
+            state.ending = ending
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        guard let waiter else { return }
+        switch ending {
+        case .finished: waiter.resume(returning: nil)
+        case .failed(let error): waiter.resume(throwing: error)
+        }
+    }
+
+    /// Makes the inbox usable again after an ending (a new `connect()` after a disconnect).
+    func reopen() {
+        state.withLock { state in
+            state.ending = nil
+            state.overflowed = false
+        }
+    }
+
+    /// Whether the inbox has ended and every message was consumed.
+    var isDrained: Bool { state.withLock { $0.ending != nil && $0.messages.isEmpty } }
+
+    /// The next message, `nil` at a normal end; throws the ending's error, or
+    /// ``WebSocketQueueFullError`` under the `.fail` policy.
+    func next() async throws -> WebSocketMessage? {
+        if let ready = try takeReady() { return ready }
+        let id = state.withLock { state -> Int in
+            state.waiterID += 1
+            return state.waiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let immediate = state.withLock { state -> Result<WebSocketMessage?, any Error>? in
+                    if let message = state.messages.popFirst() { return .success(message) }
+                    if let ending = state.ending { return Self.result(of: ending) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiter = continuation
+                    state.waiterID = id
+                    return nil
+                }
+                if let immediate { continuation.resume(with: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
+                guard state.waiterID == id, let waiter = state.waiter else { return nil }
+                state.waiter = nil
+                return waiter
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// A queued message or the ending, without waiting; `nil` when the caller must wait.
+    private func takeReady() throws -> WebSocketMessage?? {
+        let (result, resume) = state.withLock { state -> (Result<WebSocketMessage?, any Error>?, Bool) in
+            if state.overflowed {
+                state.overflowed = false
+                return (.failure(WebSocketQueueFullError(queueSize: capacity, droppedCount: state.dropped)), false)
+            }
+            if let message = state.messages.popFirst() {
+                var resume = false
+                if state.paused && state.messages.count <= capacity / 2 {
+                    state.paused = false
+                    resume = true
+                }
+                return (.success(message), resume)
+            }
+            if let ending = state.ending { return (Self.result(of: ending), false) }
+            return (nil, false)
+        }
+        if resume { onResume() }
+        guard let result else { return nil }
+        return .some(try result.get())
+    }
+
+    private static func result(of ending: Ending) -> Result<WebSocketMessage?, any Error> {
+        switch ending {
+        case .finished: return .success(nil)
+        case .failed(let error): return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// Connecting, with retries, and adopting the connection the transport opened.
+import Foundation
+
+extension WebSocketManager {
+    /// Connects, retrying like a reconnect when ``WebSocketConfiguration/autoReconnect`` is on.
+    ///
+    /// - Throws: ``WebSocketConnectionError`` (bad URL, DNS, refused, TLS, HTTP status; after
+    ///   every attempt), or ``WebSocketTimeoutError`` with operation `"connect"` when the last
+    ///   attempt timed out.
+    public func connect() async throws {
+        let endpoint = try validatedEndpoint()
+        let proceed = try core.withLock { core -> Bool in
+            if core.isShutdown || core.state == .closed || core.state == .closing {
+                throw WebSocketConnectionError("the manager is closed", url: url, attempts: 0)
+            }
+            if core.state == .connected { return false }
+            guard core.state == .disconnected else {
+                throw WebSocketConnectionError("a connection attempt is already in progress", url: url, attempts: 0)
+            }
+            return true
+        }
+        guard proceed else { return }
+        setState(.connecting)
+        inbox.reopen()
+        let attempts = configuration.autoReconnect ? max(1, configuration.maxReconnectAttempts) : 1
+        do {
+            try await establish(endpoint, maxAttempts: attempts, reconnecting: false)
+        } catch {
+            let woken = core.withLock { core in
+                core.state == .connecting ? Self.transition(&core, to: .disconnected) : []
+            }
+            woken.forEach { $0.resume(returning: true) }
+            throw error
+        }
+    }
+
+    func validatedEndpoint() throws -> WebSocketURL {
+        switch endpoint {
+        case .success(let endpoint): return endpoint
+        case .failure(let failure):
+            throw WebSocketConnectionError("invalid WebSocket URL: \(failure.reason)", url: url, attempts: 0, lastError: failure)
+        }
+    }
+
+    /// Makes up to `maxAttempts` attempts, waiting between them as the strategy says.
+    func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await attemptConnection(endpoint)
+                afterConnect(reconnecting: reconnecting)
+                return
+            } catch {
+                let stillWanted = core.withLock { $0.state == .connecting || $0.state == .reconnecting }
+                if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled {
+                    throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
+                }
+                logger.info("connection attempt failed, retrying", metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
+                let delay = try await delayBeforeAttempt(attempt + 1)
+                try await clock.sleep(for: delay)
+            }
+        }
+    }
+
+    /// The delay before attempt number `attempt` (the first retry is attempt 2).
+    func delayBeforeAttempt(_ attempt: Int) async throws -> Duration {
+        let config = configuration
+        if config.reconnectStrategy == .callbackControlled, let ask = config.shouldReconnect {
+            while true {
+                switch await ask() {
+                case .now: return .zero
+                case .after(let delay): return delay
+                case .notYet: try await clock.sleep(for: config.reconnectCheckInterval)
+                }
+            }
+        }
+        return config.reconnectStrategy.delay(attempt: attempt - 1, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
+    }
+
+    private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool) -> any Error {
+        if !stillWanted { return WebSocketConnectionError("the manager was closed while connecting", url: url, attempts: attempts, lastError: error) }
+        if reconnecting {
+            return WebSocketReconnectError("could not reconnect to \(url) after \(attempts) attempts", attempts: attempts, lastError: error)
+        }
+        if let timeout = error as? WebSocketTimeoutError { return timeout }
+        return WebSocketConnectionError("could not connect to \(url)", url: url, attempts: attempts, lastError: error)
+    }
+
+    /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.
+    func attemptConnection(_ endpoint: WebSocketURL) async throws {
+        let generation = core.withLock { core -> Int in
+            core.generation += 1
+            return core.generation
+        }
+        let link = ConnectionLink(manager: self, generation: generation)
+        let config = configuration
+        let loop = self.loop
+        let timeout = config.connectionTimeout
+        try await withDeadline(timeout, clock: clock, timeoutError: {
+            WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
+        }) {
+            let address = try await Resolver.resolve(endpoint.host)
+            var options = LWSConnection.Options(url: endpoint, address: address)
+            options.headers = config.headers
+            options.subprotocols = config.subprotocols
+            options.origin = config.origin
+            options.maxMessageSize = config.maxMessageSize
+            options.pingInterval = config.pingInterval
+            options.pingTimeout = config.pingTimeout
+            options.compression = config.compression
+            let connection = LWSConnection(options: options, sink: link)
+            link.attach(connection)
+            guard connection.open(on: loop) else {
+                throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
+            }
+            try await link.waitOpen()
+        }
+    }
+
+    /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the
+    /// manager's current one before any of its messages or its end can be reported.
+    func adopt(_ link: ConnectionLink, connection: LWSConnection, subprotocol: String?) -> Bool {
+        let (adopted, woken) = core.withLock { core -> (Bool, [CheckedContinuation<Bool, Never>]) in
+            guard link.generation == core.generation, core.state == .connecting || core.state == .reconnecting else {
+                return (false, [])
+            }
+            core.connection = connection
+            core.link = link
+            core.subprotocol = subprotocol
+            core.connectedAt = .now
+            return (true, Self.transition(&core, to: .connected))
+        }
+        if adopted {
+            statistics.withLock { stats in
+                stats.connects += 1
+                stats.lastConnectTime = Date()
+            }
+        }
+        woken.forEach { $0.resume(returning: true) }
+        return adopted
+    }
+
+    /// Bookkeeping after a successful attempt, off the loop thread.
+    func afterConnect(reconnecting: Bool) {
+        if reconnecting { statistics.withLock { $0.reconnects += 1 } }
+        logger.info("connected", metadata: ["url": "\(url)"])
+        resendSubscriptions()
+        if let onConnect = configuration.onConnect { callbacks.run { await onConnect() } }
+    }
+}

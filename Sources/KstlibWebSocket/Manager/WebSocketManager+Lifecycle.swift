@@ -1,0 +1,208 @@
+// Disconnects, reconnects and the ways a manager ends.
+import Foundation
+
+extension WebSocketManager {
+    /// What to do after a connection ended.
+    private enum Aftermath {
+        case ignore
+        case reconnect
+        case finish(Inbox.Ending)
+    }
+
+    /// Called on the event-loop thread when the current connection is over.
+    func connectionEnded(_ link: ConnectionLink, _ end: TransportEnd) {
+        let autoReconnect = configuration.autoReconnect
+        let (aftermath, reason, woken) = core.withLock { core -> (Aftermath, DisconnectReason, [CheckedContinuation<Bool, Never>]) in
+            guard core.link === link else { return (.ignore, .networkError, []) }
+            core.connection = nil
+            core.link = nil
+            core.connectedAt = nil
+            let reason = core.pendingReason ?? Self.reason(for: end)
+            core.pendingReason = nil
+            switch core.state {
+            case .closing:
+                return (.finish(.finished), reason, Self.transition(&core, to: .closed))
+            case .connected where reason.isReactive && autoReconnect && !core.isShutdown:
+                return (.reconnect, reason, Self.transition(&core, to: .reconnecting))
+            case .connected:
+                return (.finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason,
+                        Self.transition(&core, to: .disconnected))
+            default:
+                return (.ignore, reason, [])
+            }
+        }
+        woken.forEach { $0.resume(returning: true) }
+        if case .ignore = aftermath { return }
+        recordDisconnect(reason)
+        logger.info("disconnected", metadata: ["url": "\(url)", "reason": "\(reason)", "end": "\(end)"])
+        switch aftermath {
+        case .ignore: break
+        case .reconnect: startReconnecting()
+        case .finish(let ending): inbox.end(ending)
+        }
+    }
+
+    static func reason(for end: TransportEnd) -> DisconnectReason {
+        switch end {
+        case .peerClosed: return .serverClosed
+        case .locallyClosed: return .userRequested
+        case .dropped, .handshakeFailed, .aborted: return .networkError
+        case .protocolViolation: return .protocolError
+        case .pingTimeout: return .pingTimeout
+        }
+    }
+
+    /// How the stream ends when the connection is not re-established.
+    static func ending(for end: TransportEnd, reason: DisconnectReason, configuration: WebSocketConfiguration) -> Inbox.Ending {
+        switch end {
+        case .peerClosed(let code, let closeReason):
+            return code.isNormal
+                ? .finished : .failed(WebSocketClosedError("the server closed the connection", code: code, reason: closeReason))
+        case .locallyClosed:
+            return .finished
+        case .protocolViolation(let error):
+            return .failed(error)
+        case .pingTimeout:
+            return .failed(WebSocketTimeoutError("no pong within the ping timeout", operation: "ping", timeout: configuration.pingTimeout))
+        case .dropped, .aborted, .handshakeFailed:
+            let why = reason == .killed ? "the connection was killed" : "the connection dropped without a close frame"
+            return .failed(WebSocketClosedError(why, code: .abnormalClosure))
+        }
+    }
+
+    func recordDisconnect(_ reason: DisconnectReason) {
+        statistics.withLock { stats in
+            stats.disconnects += 1
+            if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
+            stats.lastDisconnectTime = Date()
+        }
+        if let onDisconnect = configuration.onDisconnect { callbacks.run { await onDisconnect(reason) } }
+    }
+
+    /// Reconnects in the background with the configured strategy; gives up with
+    /// ``WebSocketReconnectError`` after ``WebSocketConfiguration/maxReconnectAttempts``.
+    func startReconnecting() {
+        let task = Task { [self] in
+            do {
+                let endpoint = try validatedEndpoint()
+                try await clock.sleep(for: delayBeforeAttempt(2))
+                try await establish(endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true)
+            } catch {
+                let woken = core.withLock { core in
+                    core.state == .reconnecting ? Self.transition(&core, to: .disconnected) : []
+                }
+                woken.forEach { $0.resume(returning: true) }
+                let failure = error as? WebSocketReconnectError
+                    ?? WebSocketReconnectError("reconnection stopped", attempts: 0, lastError: error)
+                if !(error is CancellationError) { inbox.end(.failed(failure)) }
+            }
+        }
+        core.withLock { $0.reconnectTask = task }
+    }
+
+    // MARK: Ending on purpose
+
+    /// Closes the connection with 1000 and waits (up to ``WebSocketConfiguration/closeTimeout``)
+    /// for the server's answer. The stream ends normally once its queued messages are read.
+    /// Closing is final: the manager moves to ``ConnectionState/closed``.
+    public func close() async {
+        let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            let task = core.reconnectTask
+            core.reconnectTask = nil
+            switch core.state {
+            case .closed, .closing:
+                return (core.connection, task, [])
+            case .connected:
+                return (core.connection, task, Self.transition(&core, to: .closing))
+            case .disconnected, .connecting, .reconnecting:
+                core.generation += 1  // any attempt in flight will not be adopted
+                var woken = Self.transition(&core, to: .closing)
+                woken += Self.transition(&core, to: .closed)
+                return (nil, task, woken)
+            }
+        }
+        woken.forEach { $0.resume(returning: true) }
+        task?.cancel()
+        if let connection {
+            connection.close(code: .normalClosure)
+            if !(await waitFor({ $0 == .closed }, timeout: configuration.closeTimeout)) {
+                connection.abort()
+                _ = await waitFor({ $0 == .closed }, timeout: .seconds(5))
+            }
+        }
+        inbox.end(.finished)
+    }
+
+    /// Cuts the connection at once, without a close handshake, and ends the manager.
+    public func forceClose() {
+        let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            let task = core.reconnectTask
+            core.reconnectTask = nil
+            core.generation += 1
+            let connection = core.connection
+            core.connection = nil
+            core.link = nil
+            return (connection, task, Self.transition(&core, to: .closed))
+        }
+        woken.forEach { $0.resume(returning: true) }
+        task?.cancel()
+        if connection != nil { recordDisconnect(.userRequested) }
+        connection?.abort()
+        inbox.end(.finished)
+    }
+
+    /// Closes for good and marks the manager shut down, so supervisors do not restart it.
+    public func shutdown() async {
+        core.withLock { $0.isShutdown = true }
+        await close()
+    }
+
+    /// Simulates the server dropping the connection: reactive, reason ``DisconnectReason/killed``,
+    /// followed by a reconnect when ``WebSocketConfiguration/autoReconnect`` is on.
+    public func kill() {
+        let connection = core.withLock { core -> LWSConnection? in
+            guard core.state == .connected, let connection = core.connection else { return nil }
+            core.pendingReason = .killed
+            return connection
+        }
+        connection?.abort()
+    }
+
+    // MARK: Waiting for states
+
+    /// Waits until connected; `false` if `timeout` passed first (or the manager closed).
+    public func waitConnected(timeout: Duration? = nil) async -> Bool {
+        await waitFor({ $0 == .connected || $0 == .closed }, timeout: timeout) && state == .connected
+    }
+
+    /// Waits until no connection is open (`disconnected` or `closed`); `false` on timeout.
+    public func waitDisconnected(timeout: Duration? = nil) async -> Bool {
+        await waitFor({ $0 == .disconnected || $0 == .closed }, timeout: timeout)
+    }
+
+    /// Waits until the state satisfies `predicate`; `false` when `timeout` passed first.
+    func waitFor(_ predicate: @escaping @Sendable (ConnectionState) -> Bool, timeout: Duration?) async -> Bool {
+        let id = core.withLock { core -> Int in
+            core.nextWaiterID += 1
+            return core.nextWaiterID
+        }
+        let wait: @Sendable () async -> Bool = { [self] in
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                    let immediate = core.withLock { core -> Bool? in
+                        if predicate(core.state) { return true }
+                        if Task.isCancelled { return false }
+                        core.stateWaiters[id] = (predicate, continuation)
+                        return nil
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+            } onCancel: { [self] in
+                let waiter = core.withLock { $0.stateWaiters.removeValue(forKey: id) }
+                waiter?.continuation.resume(returning: false)
+            }
+        }
+        guard let timeout else { return await wait() }
+        return (try? await withDeadline(timeout, clock: clock, timeoutError: { CancellationError() }, wait)) ?? false
+    }
+}

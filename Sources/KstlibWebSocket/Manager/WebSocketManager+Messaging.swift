@@ -1,0 +1,123 @@
+// Sending, receiving and streaming messages.
+public import Foundation
+
+extension WebSocketManager {
+    // MARK: Sending
+
+    /// Sends a text message.
+    public func send(_ text: String) async throws {
+        try enqueue(.text(text))
+    }
+
+    /// Sends a binary message.
+    public func send(_ bytes: [UInt8]) async throws {
+        try enqueue(.binary(bytes))
+    }
+
+    /// Sends a binary message.
+    public func send(_ data: Data) async throws {
+        try enqueue(.binary(data))
+    }
+
+    /// Encodes `value` as JSON and sends it as a text message.
+    public func send<Value: Encodable>(json value: Value, encoder: JSONEncoder = JSONEncoder()) async throws {
+        let data = try encoder.encode(value)
+        try enqueue(OutgoingFrame(kind: .text, payload: data))
+    }
+
+    func enqueue(_ frame: OutgoingFrame) throws {
+        let (connection, state) = core.withLock { ($0.state == .connected ? $0.connection : nil, $0.state) }
+        guard let connection, connection.send(frame) else {
+            throw WebSocketConnectionError("cannot send: the manager is \(state)", url: url, attempts: 0)
+        }
+        statistics.withLock { stats in
+            stats.messagesSent += 1
+            stats.bytesSent += frame.payloadCount
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Called on the event-loop thread for every message; `false` asks for backpressure.
+    func deliver(_ message: WebSocketMessage) -> Bool {
+        statistics.withLock { stats in
+            stats.messagesReceived += 1
+            stats.bytesReceived += message.byteCount
+            stats.lastMessageTime = Date()
+        }
+        if let onMessage = configuration.onMessage { callbacks.run { await onMessage(message) } }
+        return inbox.push(message)
+    }
+
+    func recordDrop(total: Int) {
+        statistics.withLock { $0.messagesDropped = total }
+        if let onAlert = configuration.onAlert {
+            callbacks.run { await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": self.url]) }
+        }
+    }
+
+    func recordRoundTrip(_ roundTrip: Duration) {
+        statistics.withLock { $0.lastRoundTripTime = roundTrip }
+    }
+
+    /// The next message.
+    ///
+    /// - Parameter timeout: how long to wait; `nil` waits as long as the connection lives.
+    /// - Throws: ``WebSocketTimeoutError`` (operation `"receive"`) when nothing arrived in time;
+    ///   ``WebSocketClosedError`` once the stream has ended normally; otherwise the error the
+    ///   stream ended with.
+    public func receive(timeout: Duration? = nil) async throws -> WebSocketMessage {
+        guard let timeout else { return try await nextOrClosed() }
+        return try await withDeadline(timeout, clock: clock, timeoutError: {
+            WebSocketTimeoutError("nothing received within \(timeout)", operation: "receive", timeout: timeout)
+        }) { [self] in
+            try await nextOrClosed()
+        }
+    }
+
+    private func nextOrClosed() async throws -> WebSocketMessage {
+        guard let message = try await inbox.next() else {
+            throw WebSocketClosedError("the connection is closed", code: .normalClosure)
+        }
+        return message
+    }
+
+    /// Every message, in order, across reconnects.
+    ///
+    /// The stream ends normally after ``close()`` or a server close with 1000/1001 that is not
+    /// followed by a reconnect; it throws the error that ended the manager otherwise (for
+    /// example ``WebSocketClosedError`` with code 1006 for a dropped connection, or
+    /// ``WebSocketReconnectError`` when reconnection gave up). Use one iterator at a time.
+    public func stream() -> WebSocketMessageStream {
+        WebSocketMessageStream(inbox: inbox)
+    }
+}
+
+extension WebSocketMessage {
+    var byteCount: Int {
+        switch self {
+        case .text(let text): return text.utf8.count
+        case .binary(let bytes): return bytes.count
+        }
+    }
+}
+
+/// The messages of a ``WebSocketManager``, as an `AsyncSequence`.
+public struct WebSocketMessageStream: AsyncSequence, Sendable {
+    public typealias Element = WebSocketMessage
+    let inbox: Inbox
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let inbox: Inbox
+        public mutating func next() async throws -> WebSocketMessage? {
+            try await inbox.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
+
+    /// The messages decoded from JSON as `T`.
+    public func decoded<T: Decodable & Sendable>(as type: T.Type, using decoder: JSONDecoder = JSONDecoder()) -> AsyncThrowingMapSequence<Self, T> {
+        map { try $0.decode(type, using: decoder) }
+    }
+}

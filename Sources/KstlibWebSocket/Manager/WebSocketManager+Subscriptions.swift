@@ -1,0 +1,52 @@
+// Channels the application subscribed to, re-sent after every reconnect.
+
+extension WebSocketManager {
+    /// The channels currently subscribed, in subscription order.
+    public var subscriptions: [String] { core.withLock { $0.subscriptions } }
+
+    /// Subscribes to `channels` now (when connected) and after every reconnect.
+    public func subscribe(_ channels: String...) async throws {
+        try await subscribe(channels)
+    }
+
+    /// Subscribes to `channels` now (when connected) and after every reconnect.
+    public func subscribe(_ channels: [String]) async throws {
+        let (added, requestID, connected) = core.withLock { core -> ([String], Int, Bool) in
+            let added = channels.filter { !core.subscriptions.contains($0) }
+            core.subscriptions += added
+            core.subscriptionRequestID += 1
+            return (added, core.subscriptionRequestID, core.state == .connected)
+        }
+        guard connected, !added.isEmpty else { return }
+        for text in configuration.subscriptionFormat.messages(true, added, requestID) { try await send(text) }
+    }
+
+    /// Unsubscribes from `channels`; they are no longer re-sent after reconnects.
+    public func unsubscribe(_ channels: String...) async throws {
+        let (removed, requestID, connected) = core.withLock { core -> ([String], Int, Bool) in
+            let removed = channels.filter { core.subscriptions.contains($0) }
+            core.subscriptions.removeAll { removed.contains($0) }
+            core.subscriptionRequestID += 1
+            return (removed, core.subscriptionRequestID, core.state == .connected)
+        }
+        guard connected, !removed.isEmpty else { return }
+        for text in configuration.subscriptionFormat.messages(false, removed, requestID) { try await send(text) }
+    }
+
+    /// Re-sends the whole set on a fresh connection.
+    func resendSubscriptions() {
+        let (channels, requestID, connection) = core.withLock { core -> ([String], Int, LWSConnection?) in
+            core.subscriptionRequestID += 1
+            return (core.subscriptions, core.subscriptionRequestID, core.connection)
+        }
+        guard !channels.isEmpty, let connection else { return }
+        for text in configuration.subscriptionFormat.messages(true, channels, requestID) {
+            if connection.send(.text(text)) {
+                statistics.withLock { stats in
+                    stats.messagesSent += 1
+                    stats.bytesSent += text.utf8.count
+                }
+            }
+        }
+    }
+}

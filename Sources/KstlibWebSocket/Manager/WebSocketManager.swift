@@ -1,0 +1,141 @@
+// The public face of the library: one logical WebSocket connection that survives reconnects.
+import Foundation
+import Logging
+import Synchronization
+
+/// A WebSocket client that connects, streams, reconnects and lets the application decide when
+/// a connection is rotated: the Swift port of kstlib.websocket's `WebSocketManager`.
+///
+/// ```swift
+/// let ws = WebSocketManager(url: "wss://stream.example.com/ws")
+/// try await ws.connect()
+/// try await ws.send(json: ["type": "subscribe", "channel": "BTCUSDT"])
+/// for try await message in ws.stream() { print(message) }
+/// ```
+///
+/// All connections of the process share one libwebsockets event-loop thread. The manager is
+/// `Sendable`: call it from any task. ``state`` and ``stats`` are readable at any moment without
+/// awaiting.
+public final class WebSocketManager: Sendable {
+    /// The URL this manager connects to.
+    public let url: String
+    /// The options it was created with.
+    public let configuration: WebSocketConfiguration
+
+    let clock: any Clock<Duration>
+    let loop: EventLoop
+    let logger: Logger
+    let endpoint: Result<WebSocketURL, WebSocketHandshakeFailure>
+    let inbox: Inbox
+    let statistics = Mutex(WebSocketStats())
+    let core = Mutex(Core())
+    let callbacks = CallbackQueue()
+
+    /// The manager's mutable life, behind one lock.
+    struct Core {
+        var state: ConnectionState = .disconnected
+        var connection: LWSConnection?
+        var link: ConnectionLink?
+        var generation = 0
+        var subprotocol: String?
+        var connectedAt: ContinuousClock.Instant?
+        var isShutdown = false
+        /// The reason of a disconnect we caused (kill, proactive), used when its end arrives.
+        var pendingReason: DisconnectReason?
+        var reconnectTask: Task<Void, Never>?
+        var stateWaiters: [Int: (predicate: @Sendable (ConnectionState) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        var nextWaiterID = 0
+        var subscriptions: [String] = []
+        var subscriptionRequestID = 0
+        /// Every state change, oldest first (bounded), so tests can check the model's transitions.
+        var history: [ConnectionState] = [.disconnected]
+    }
+
+    /// Creates a manager; nothing happens on the network until ``connect()``.
+    public convenience init(url: String, configuration: WebSocketConfiguration = WebSocketConfiguration()) {
+        self.init(url: url, configuration: configuration, clock: ContinuousClock(), loop: .shared)
+    }
+
+    /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`.
+    public convenience init(url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(), clock: any Clock<Duration>) {
+        self.init(url: url, configuration: configuration, clock: clock, loop: .shared)
+    }
+
+    init(url: String, configuration: WebSocketConfiguration, clock: any Clock<Duration>, loop: EventLoop) {
+        self.url = url
+        self.configuration = configuration
+        self.clock = clock
+        self.loop = loop
+        self.logger = Logger(label: "kstlib.websocket")
+        self.endpoint = WebSocketURL.parse(url)
+        let owner = WeakManager()
+        self.inbox = Inbox(
+            capacity: configuration.queueSize, policy: configuration.queueOverflowPolicy,
+            onResume: { owner.value?.currentConnection?.resumeReading() },
+            onDrop: { total in owner.value?.recordDrop(total: total) })
+        owner.value = self
+    }
+
+    deinit {
+        // Dropped without close(): cut the connection rather than leak it on the loop.
+        core.withLock { $0.connection }?.abort()
+    }
+
+    // MARK: Reading the state
+
+    /// Where the manager is in its life.
+    public var state: ConnectionState { core.withLock { $0.state } }
+    /// Whether a connection is open and usable.
+    public var isConnected: Bool { state == .connected }
+    /// Whether no connection is open and none is being made (`disconnected` or `closed`).
+    public var isDead: Bool { let s = state; return s == .disconnected || s == .closed }
+    /// Whether ``shutdown()`` was called: supervisors should not restart this manager.
+    public var isShutdown: Bool { core.withLock { $0.isShutdown } }
+    /// A snapshot of the statistics so far.
+    public var stats: WebSocketStats { statistics.withLock { $0 } }
+    /// The subprotocol the server chose, if any.
+    public var negotiatedSubprotocol: String? { core.withLock { $0.subprotocol } }
+    /// How long the current connection has been open, `nil` when not connected.
+    public var connectionDuration: Duration? {
+        core.withLock { core in core.state == .connected ? core.connectedAt.map { ContinuousClock.now - $0 } : nil }
+    }
+
+    /// Resets the statistics.
+    public func resetStats() { statistics.withLock { $0.reset() } }
+
+    // MARK: State machine
+
+    /// Moves to `next`, waking whoever waits for it. Must be called with the lock held.
+    static func transition(_ core: inout Core, to next: ConnectionState) -> [CheckedContinuation<Bool, Never>] {
+        guard core.state != next else { return [] }
+        precondition(core.state.canTransition(to: next), "illegal state transition \(core.state) -> \(next)")
+        core.state = next
+        core.history.append(next)
+        if core.history.count > 256 { core.history.removeFirst(core.history.count - 256) }
+        var woken: [CheckedContinuation<Bool, Never>] = []
+        for (id, waiter) in core.stateWaiters where waiter.predicate(next) {
+            woken.append(waiter.continuation)
+            core.stateWaiters[id] = nil
+        }
+        return woken
+    }
+
+    /// Changes state under the lock and resumes waiters outside it.
+    func setState(_ next: ConnectionState) {
+        let woken = core.withLock { Self.transition(&$0, to: next) }
+        woken.forEach { $0.resume(returning: true) }
+    }
+
+    var currentConnection: LWSConnection? { core.withLock { $0.connection } }
+
+    /// The states visited so far, for tests of the model's transitions.
+    var stateHistory: [ConnectionState] { core.withLock { $0.history } }
+}
+
+/// Lets the inbox reach its manager without keeping it alive.
+///
+/// `@unchecked Sendable`: `value` is written once, at the end of the manager's init, before the
+/// manager (and so the inbox) is shared with any other thread; afterwards it is only read.
+final class WeakManager: @unchecked Sendable {
+    weak var value: WebSocketManager?
+}

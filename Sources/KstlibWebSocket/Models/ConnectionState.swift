@@ -1,0 +1,38 @@
+// The manager's connection state machine, as kstlib.websocket defines it.
+
+/// Where a ``WebSocketManager`` is in its life.
+///
+/// `disconnected` (initial) → `connecting` → `connected`; `connected` → `reconnecting` →
+/// `connected` on success or `disconnected` on failure; `connected` → `closing` → `closed`;
+/// any state → `closed` on ``WebSocketManager/forceClose()``. `closed` is terminal.
+public enum ConnectionState: String, Sendable, CaseIterable, CustomStringConvertible {
+    case disconnected
+    case connecting
+    case connected
+    case reconnecting
+    case closing
+    case closed
+
+    /// Whether ``WebSocketManager/connect()`` may start from here.
+    public var canConnect: Bool { self == .disconnected || self == .reconnecting }
+    /// Whether messages may be sent.
+    public var canSend: Bool { self == .connected }
+    /// Whether the manager is finished for good.
+    public var isTerminal: Bool { self == .closed }
+
+    /// Whether the model allows moving from this state to `next`.
+    public func canTransition(to next: ConnectionState) -> Bool {
+        if next == .closed { return self != .closed }
+        switch (self, next) {
+        case (.disconnected, .connecting), (.connecting, .connected), (.connecting, .disconnected),
+            (.connected, .reconnecting), (.reconnecting, .connected), (.reconnecting, .disconnected),
+            (.connected, .closing), (.connected, .disconnected), (.disconnected, .reconnecting),
+            (.connecting, .closing), (.reconnecting, .closing), (.disconnected, .closing):
+            return true
+        default:
+            return false
+        }
+    }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,187 @@
+// The process's one libwebsockets client context and the thread that services it.
+internal import CLibWebSockets
+internal import CLWSShim
+import Foundation
+import Synchronization
+
+/// One libwebsockets context with one service thread, shared by every connection.
+///
+/// A thousand managers must not mean a thousand threads. Every `lws_*` call happens on the
+/// service thread; other threads hand it ``Work`` through a locked queue and wake it with
+/// `lws_cancel_service`, the only libwebsockets call that is safe from another thread
+/// (design notes, section 1).
+///
+/// `@unchecked Sendable`: the mutable state below the `work` mutex is touched only on the
+/// service thread (from `run()` and from callbacks, which libwebsockets makes on that thread);
+/// the cross-thread state lives inside `work`.
+final class EventLoop: @unchecked Sendable {
+    /// The loop every manager uses unless told otherwise; started on first use.
+    static let shared = EventLoop()
+
+    /// What other threads ask the service thread to do.
+    enum Work {
+        case open(LWSConnection)
+        case write(LWSConnection)
+        case abort(LWSConnection)
+        case resumeReading(LWSConnection)
+        case stop(grace: Duration)
+    }
+
+    private struct Queue {
+        var items: [Work] = []
+        /// The live context, or nil before start and from the moment destruction begins:
+        /// `lws_cancel_service` is a use-after-free once the context is gone.
+        var context: ContextHandle?
+        var accepting = true
+    }
+
+    private let queue = Mutex(Queue())
+    private let ready = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    // Service-thread state.
+    private var live: [ObjectIdentifier: LWSConnection] = [:]
+    private var stopDeadline: ContinuousClock.Instant?
+    private let tables = ContextTables()
+
+    /// The name every client connection binds to (`local_protocol_name`).
+    var protocolName: UnsafePointer<CChar> { tables.protocolName }
+    /// A zeroed retry/idle policy: `secs_since_valid_hangup == 0` turns off libwebsockets' own
+    /// keepalive so ours can report a distinct ping timeout and send a proper close.
+    var idlePolicy: UnsafePointer<lws_retry_bo_t> { UnsafePointer(tables.idlePolicy) }
+
+    /// Number of connections the loop currently owns (service-thread view, for tests).
+    private let liveCount = Atomic<Int>(0)
+    var connectionCount: Int { liveCount.load(ordering: .relaxed) }
+
+    init() {
+        let thread = Thread { [self] in run() }
+        thread.name = "kstlib-ws-loop"
+        thread.stackSize = 1 << 20
+        thread.start()
+        ready.wait()
+    }
+
+    /// Hands `work` to the service thread. Returns `false` when the loop has stopped.
+    @discardableResult
+    func submit(_ work: Work) -> Bool {
+        queue.withLock { queue in
+            guard queue.accepting, let context = queue.context?.pointer else { return false }
+            let wasEmpty = queue.items.isEmpty
+            queue.items.append(work)
+            // Only an empty-to-non-empty transition needs a wake-up: a non-empty queue is
+            // already going to be drained.
+            if wasEmpty { lws_cancel_service(context) }
+            return true
+        }
+    }
+
+    /// Closes every connection (close frame 1001 where established), waits up to `grace` for
+    /// them to finish, then destroys the context. Blocks until the thread has exited.
+    func shutdown(grace: Duration = .seconds(1)) {
+        if submit(.stop(grace: grace)) { finished.wait() }
+    }
+
+    // MARK: Service thread
+
+    private func run() {
+        _ = LogBridge.install
+        FileDescriptorLimit.raise()
+        var info = lws_context_creation_info()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        info.protocols = UnsafePointer(tables.protocols)
+        info.extensions = UnsafePointer(tables.extensions)
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
+        info.pt_serv_buf_size = 64 * 1024
+        // Our own timers govern connects; these are only backstops.
+        info.timeout_secs = 120
+        info.connect_timeout_secs = 120
+        info.fd_limit_per_thread = UInt32(FileDescriptorLimit.current)
+        // Unretained: `self` outlives the context, which is destroyed at the end of this method.
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        let context = lws_create_context(&info)
+        let handle = context.map(ContextHandle.init)
+        queue.withLock {
+            $0.context = handle
+            $0.accepting = handle != nil
+        }
+        ready.signal()
+        guard let context else {
+            finished.signal()
+            return
+        }
+        while true {
+            lws_service(context, 0)
+            if let deadline = stopDeadline, live.isEmpty || ContinuousClock.now >= deadline { break }
+        }
+        let leftovers = queue.withLock { queue -> [Work] in
+            queue.accepting = false
+            queue.context = nil
+            defer { queue.items = [] }
+            return queue.items
+        }
+        for case .open(let connection) in leftovers { connection.failToStart("the event loop has stopped") }
+        // Destroy fires the remaining connections' close callbacks synchronously, here.
+        lws_context_destroy(context)
+        finished.signal()
+    }
+
+    /// Runs queued work; called from `LWS_CALLBACK_EVENT_WAIT_CANCELLED`.
+    func drain(context: OpaquePointer) {
+        let items = queue.withLock { queue -> [Work] in
+            defer { queue.items.removeAll(keepingCapacity: true) }
+            return queue.items
+        }
+        for item in items {
+            switch item {
+            case .open(let connection): connection.start(on: self, context: context)
+            case .write(let connection): connection.requestWritable()
+            case .abort(let connection): connection.abortNow()
+            case .resumeReading(let connection): connection.resumeNow()
+            case .stop(let grace): beginStop(grace: grace)
+            }
+        }
+    }
+
+    private func beginStop(grace: Duration) {
+        queue.withLock { $0.accepting = false }
+        stopDeadline = .now + grace
+        for connection in live.values { connection.closeForShutdown() }
+        // lws_service blocks until the next event: make sure one comes at the deadline.
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace.timeInterval) { [self] in
+            queue.withLock { if let context = $0.context?.pointer { lws_cancel_service(context) } }
+        }
+    }
+
+    func register(_ connection: LWSConnection) {
+        live[ObjectIdentifier(connection)] = connection
+        liveCount.store(live.count, ordering: .relaxed)
+    }
+
+    func unregister(_ connection: LWSConnection) {
+        live[ObjectIdentifier(connection)] = nil
+        liveCount.store(live.count, ordering: .relaxed)
+    }
+}
+
+/// The context pointer, as the queue stores it.
+///
+/// `@unchecked Sendable`: other threads use it only for `lws_cancel_service`, and only under
+/// the queue's lock, which the service thread takes to clear it before destroying the context.
+struct ContextHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, for Dispatch and Foundation APIs.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// Whole microseconds, for `lws_set_timer_usecs`.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

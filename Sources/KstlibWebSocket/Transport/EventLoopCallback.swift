@@ -1,0 +1,27 @@
+// The one C callback of the client context: finds the Swift object and hands over.
+internal import CLibWebSockets
+
+/// The libwebsockets callback for every client connection.
+///
+/// A file-level function because C function pointers cannot capture context. It recovers the
+/// Swift object from libwebsockets' own storage:
+/// - `EVENT_WAIT_CANCELLED` arrives on a fake wsi with no user data, so the loop is found
+///   through `lws_context_user` (set from `info.user`; the loop outlives its context);
+/// - everything else goes to the connection in the wsi's opaque user data. That pointer is
+///   unretained: the loop's `live` table keeps the connection alive from the connect call until
+///   `WSI_DESTROY`, where the connection clears the pointer before leaving the table.
+func eventLoopCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi else { return 0 }
+    if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
+        // Must return 0: nonzero closes the event pipe, and the next cancel crashes.
+        guard let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
+        Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue().drain(context: context)
+        return 0
+    }
+    guard let raw = lws_get_opaque_user_data(wsi) else { return 0 }
+    let connection = Unmanaged<LWSConnection>.fromOpaque(raw).takeUnretainedValue()
+    return connection.handle(reason, wsi: wsi, user: user, input: input, length: length)
+}

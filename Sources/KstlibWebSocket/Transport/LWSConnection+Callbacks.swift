@@ -1,0 +1,130 @@
+// Translation of libwebsockets' callback sequences into transport events.
+internal import CLibWebSockets
+internal import CLWSShim
+import Foundation
+
+extension LWSConnection {
+    /// Handles one libwebsockets callback for this connection (service thread).
+    func handle(
+        _ reason: lws_callback_reasons, wsi: OpaquePointer, user: UnsafeMutableRawPointer?,
+        input: UnsafeMutableRawPointer?, length: Int
+    ) -> Int32 {
+        if self.wsi == nil && !ended { self.wsi = wsi }
+        switch reason {
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            ProtocolFailureProbe.forget()
+            return receive(wsi: wsi, input: input, length: length)
+        case LWS_CALLBACK_CLIENT_WRITEABLE:
+            ProtocolFailureProbe.forget()
+            return writeable(wsi: wsi)
+        case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+            receivedPong()
+        case LWS_CALLBACK_TIMER:
+            keepaliveTick(wsi: wsi)
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            return appendHeaders(wsi: wsi, input: input, space: length)
+        case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+            subprotocol = headerValue(wsi, WSI_TOKEN_PROTOCOL)
+        case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            established = true
+            sink.transportOpened(subprotocol: subprotocol)
+            startKeepalive(wsi: wsi)
+            takeOutbox()
+            if writeHead < writing.count || failingClose != nil { lws_callback_on_writable(wsi) }
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            recordConnectionError(wsi: wsi, input: input)
+        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            recordCertificateVerdict(store: user, preverifyOK: length)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            peerClose = Self.parseClosePayload(input, length)
+        case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL:
+            noteDroppedForViolation(wsi: wsi)
+        case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
+            return options.compression.enabled ? 0 : 1
+        case LWS_CALLBACK_WSI_DESTROY:
+            finish()
+        default:
+            break
+        }
+        return 0
+    }
+
+    /// Reads a close frame's payload: big-endian code, then a reason that is not NUL-terminated.
+    static func parseClosePayload(_ input: UnsafeMutableRawPointer?, _ length: Int) -> (code: WebSocketCloseCode, reason: String) {
+        guard let input, length >= 2 else { return (.noStatusReceived, "") }
+        let bytes = UnsafeRawBufferPointer(start: input, count: length)
+        let code = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        let reason = String(decoding: bytes[2...], as: UTF8.self)
+        return (WebSocketCloseCode(code), reason)
+    }
+
+    private func appendHeaders(wsi: OpaquePointer, input: UnsafeMutableRawPointer?, space: Int) -> Int32 {
+        guard !options.headers.isEmpty, let input else { return 0 }
+        let cursor = input.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self)
+        guard let start = cursor.pointee else { return 0 }
+        let end = start + space
+        for header in options.headers {
+            let name = header.name.lowercased() + ":"
+            let value = Array(header.value.utf8)
+            let status = value.withUnsafeBufferPointer { buffer in
+                lws_add_http_header_by_name(wsi, name, buffer.baseAddress, Int32(buffer.count), cursor, end)
+            }
+            // Nonzero aborts the handshake: the headers do not fit.
+            if status != 0 {
+                handshakeFailure = WebSocketHandshakeFailure(kind: .badHandshake, reason: "the request headers do not fit in libwebsockets' buffer")
+                return 1
+            }
+        }
+        return 0
+    }
+
+    private func recordConnectionError(wsi: OpaquePointer, input: UnsafeMutableRawPointer?) {
+        let text = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection error"
+        let status = Int(lws_http_client_http_response(wsi))
+        let kind: WebSocketHandshakeFailure.Kind
+        var headers: [String: String] = [:]
+        if status > 0 && status != 101 {
+            kind = .httpStatus
+            for (token, name) in [(WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"), (WSI_TOKEN_HTTP_LOCATION, "location"),
+                                  (WSI_TOKEN_HTTP_WWW_AUTHENTICATE, "www-authenticate"), (WSI_TOKEN_HTTP_RETRY_AFTER, "retry-after")] {
+                if let value = headerValue(wsi, token) { headers[name] = value }
+            }
+        } else if text.contains("SSL") || text.contains("ssl") || text.contains("tls") {
+            kind = .tls
+        } else if text.hasPrefix("HS:") {
+            kind = .badHandshake
+        } else {
+            kind = .connectFailed
+        }
+        let reason = kind == .tls && tlsVerifyError != nil ? "\(tlsVerifyError!) (\(text))" : text
+        handshakeFailure = WebSocketHandshakeFailure(kind: kind, reason: reason, httpStatus: status > 0 && status != 101 ? status : nil, headers: headers)
+    }
+
+    private func recordCertificateVerdict(store: UnsafeMutableRawPointer?, preverifyOK: Int) {
+        guard preverifyOK == 0, let store else { return }
+        let context = OpaquePointer(store)
+        let code = X509_STORE_CTX_get_error(context)
+        if let text = X509_verify_cert_error_string(Int(code)) {
+            tlsVerifyError = "certificate verification failed: \(String(cString: text)) (X509 error \(code))"
+        }
+    }
+
+    /// libwebsockets drops the TCP connection on a framing violation without telling us why;
+    /// the probe caught the reason from its log on this very call stack.
+    private func noteDroppedForViolation(wsi: OpaquePointer) {
+        guard established, violation == nil, let raw = ProtocolFailureProbe.take() else { return }
+        violation = WebSocketProtocolError(
+            "the server sent a malformed frame", protocolError: ProtocolFailureProbe.explain(raw), closeCode: .protocolError)
+        // RFC 6455 7.1.7: fail the connection with 1002. libwebsockets would just drop it.
+        _ = lwss_write_raw_close(wsi, WebSocketCloseCode.protocolError.rawValue)
+    }
+
+    /// A request or response header as a string, or nil when absent.
+    func headerValue(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+        let length = Int(lws_hdr_total_length(wsi, token))
+        guard length > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
+        return String(cBuffer: buffer)
+    }
+}

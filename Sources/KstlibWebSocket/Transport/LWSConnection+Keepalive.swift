@@ -1,0 +1,41 @@
+// Our own keepalive: a ping every interval, a distinct timeout when the pong does not come.
+internal import CLibWebSockets
+
+extension LWSConnection {
+    /// Arms the first keepalive tick. libwebsockets' own keepalive is off (zeroed idle policy),
+    /// because it hangs up without a close frame or a reason we could report.
+    func startKeepalive(wsi: OpaquePointer) {
+        guard let interval = options.pingInterval, interval > .zero else { return }
+        lws_set_timer_usecs(wsi, interval.microseconds)
+    }
+
+    /// `LWS_CALLBACK_TIMER`: send the next ping, or give up on the last one.
+    func keepaliveTick(wsi: OpaquePointer) {
+        guard established, closeSent == nil, let interval = options.pingInterval else { return }
+        let now = ContinuousClock.now
+        if let sentAt = pingSentAt {
+            let waited = now - sentAt
+            if waited >= options.pingTimeout {
+                pingTimedOut = true
+                abortNow()
+            } else {
+                lws_set_timer_usecs(wsi, (options.pingTimeout - waited).microseconds)
+            }
+            return
+        }
+        pingSentAt = now
+        pingDue = true
+        lws_callback_on_writable(wsi)
+        lws_set_timer_usecs(wsi, min(interval, options.pingTimeout).microseconds)
+    }
+
+    /// `CLIENT_RECEIVE_PONG`: the round trip is measured from our ping; unsolicited pongs are ignored.
+    func receivedPong() {
+        guard let sentAt = pingSentAt else { return }
+        pingSentAt = nil
+        sink.transportPong(roundTrip: ContinuousClock.now - sentAt)
+        if let wsi, let interval = options.pingInterval {
+            lws_set_timer_usecs(wsi, interval.microseconds)
+        }
+    }
+}

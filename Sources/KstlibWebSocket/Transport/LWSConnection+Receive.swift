@@ -1,0 +1,55 @@
+// Reassembly of incoming fragments into whole, validated messages.
+internal import CLibWebSockets
+
+extension LWSConnection {
+    /// Handles one `CLIENT_RECEIVE` chunk (service thread).
+    func receive(wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+        // After we decided to fail the connection, the rest of the message is noise.
+        guard failingClose == nil, closeSent == nil else { return 0 }
+        let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
+        let first = lws_is_first_fragment(wsi) != 0
+        let last = lws_is_final_fragment(wsi) != 0
+        if first {
+            rxBinary = lws_frame_is_binary(wsi) != 0
+            rxValidator.reset()
+            rxBuffer = []
+        }
+        guard rxBuffer.count + chunk.count <= options.maxMessageSize else {
+            return fail(.messageTooBig, "message larger than maxMessageSize (\(options.maxMessageSize) bytes)",
+                        reason: "message too big", wsi: wsi)
+        }
+        if !rxBinary {
+            guard rxValidator.feed(chunk), !last || rxValidator.isComplete else {
+                return fail(.invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8", wsi: wsi)
+            }
+        }
+        let message: WebSocketMessage
+        if first && last {
+            // The common case: the whole message in one callback, one copy.
+            message = rxBinary ? .binary(Array(chunk)) : .text(String(decoding: chunk, as: UTF8.self))
+        } else {
+            if first, let remaining = Optional(Int(lws_remaining_packet_payload(wsi))), remaining > 0 {
+                rxBuffer.reserveCapacity(min(chunk.count + remaining, options.maxMessageSize))
+            }
+            rxBuffer.append(contentsOf: chunk)
+            guard last else { return 0 }
+            message = rxBinary ? .binary(rxBuffer) : .text(String(decoding: rxBuffer, as: UTF8.self))
+            rxBuffer = []
+        }
+        if !sink.transportReceived(message) && !readingPaused {
+            readingPaused = true
+            lws_rx_flow_control(wsi, 0)
+        }
+        return 0
+    }
+
+    /// Fails the connection for a violation we found: the close goes out from WRITEABLE, never
+    /// from RECEIVE (returning -1 with a close reason there corrupts libwebsockets' rx buffer).
+    private func fail(_ code: WebSocketCloseCode, _ what: String, reason: String, wsi: OpaquePointer) -> Int32 {
+        violation = WebSocketProtocolError("the server sent an invalid message", protocolError: what, closeCode: code)
+        failingClose = (code, reason)
+        rxBuffer = []
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+}

@@ -1,0 +1,70 @@
+// Writing queued frames when libwebsockets says the socket can take them.
+internal import CLibWebSockets
+internal import CLWSShim
+
+extension LWSConnection {
+    /// Largest frame we write at once; bigger messages go out as continuation frames, so one
+    /// huge message never sits whole in libwebsockets' unbounded partial-write buffer.
+    static let maxFramePayload = 32 * 1024
+
+    /// Handles `CLIENT_WRITEABLE` (service thread). Returns -1 to close after a close reason.
+    func writeable(wsi: OpaquePointer) -> Int32 {
+        // The extra WRITEABLE that may follow our close: write nothing (a second -1 kills TCP).
+        guard closeSent == nil else { return 0 }
+        if let failing = failingClose {
+            return sendClose(wsi: wsi, code: failing.code, reason: failing.reason)
+        }
+        if pingDue {
+            pingDue = false
+            var ping = OutgoingFrame(kind: .ping, payload: EmptyCollection())
+            let status = ping.storage.withUnsafeMutableBytes { raw in
+                lws_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWS_WRITE_PING)
+            }
+            if status < 0 { return -1 }
+        }
+        takeOutbox()
+        while writeHead < writing.count {
+            if lws_send_pipe_choked(wsi) != 0 {
+                lws_callback_on_writable(wsi)
+                return 0
+            }
+            if case .close(let code, let reason) = writing[writeHead].kind {
+                return sendClose(wsi: wsi, code: code, reason: reason)
+            }
+            if writeFragment(wsi: wsi, index: writeHead) < 0 { return -1 }
+            if writing[writeHead].written >= writing[writeHead].payloadCount {
+                writeHead += 1
+            }
+        }
+        writing.removeAll(keepingCapacity: true)
+        writeHead = 0
+        return 0
+    }
+
+    /// Writes the next fragment of the data frame at `index`, in place behind its headroom.
+    private func writeFragment(wsi: OpaquePointer, index: Int) -> Int {
+        let total = writing[index].payloadCount
+        let offset = writing[index].written
+        let count = min(total - offset, Self.maxFramePayload)
+        let initial = writing[index].kind == .text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
+        let flags = lws_write_ws_flags(Int32(initial.rawValue), offset == 0 ? 1 : 0, offset + count == total ? 1 : 0)
+        // The bytes before `offset` are already on the wire, so libwebsockets may reuse them as
+        // headroom for this fragment's header.
+        let status = writing[index].storage.withUnsafeMutableBytes { raw in
+            Int(lws_write(wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
+        }
+        writing[index].written = offset + count
+        return status
+    }
+
+    private func sendClose(wsi: OpaquePointer, code: WebSocketCloseCode, reason: String) -> Int32 {
+        var reasonBytes = Array(reason.utf8.prefix(123))
+        reasonBytes.withUnsafeMutableBufferPointer { buffer in
+            lws_close_reason(wsi, lws_close_status(UInt32(code.rawValue)), buffer.baseAddress, buffer.count)
+        }
+        closeSent = (code, reason)
+        writing = []
+        writeHead = 0
+        return -1
+    }
+}

@@ -1,0 +1,232 @@
+// One client connection as libwebsockets sees it: the transport's unit of work.
+internal import CLibWebSockets
+internal import CLWSShim
+import Foundation
+import Synchronization
+
+/// One WebSocket client connection on an ``EventLoop``.
+///
+/// Other threads only queue frames (``send(_:)``), ask for a close, an abort or more reading;
+/// everything else runs on the loop's service thread inside libwebsockets callbacks, and reports
+/// to the ``TransportSink`` as plain events.
+///
+/// `@unchecked Sendable`: the properties outside `outbox` are touched only on the service thread
+/// (by `start`, the `*Now` methods and `handle`, all called from there); `outbox` is the only
+/// state shared with other threads and is behind a mutex.
+final class LWSConnection: @unchecked Sendable {
+    /// What the connection needs to know before it starts.
+    struct Options: Sendable {
+        var url: WebSocketURL
+        /// A numeric address: names are resolved before libwebsockets sees them.
+        var address: String
+        var headers: [(name: String, value: String)] = []
+        var subprotocols: [String] = []
+        var origin: String?
+        var maxMessageSize = 16 * 1024 * 1024
+        var pingInterval: Duration?
+        var pingTimeout: Duration = .seconds(10)
+        var compression = WebSocketConfiguration.Compression()
+    }
+
+    private struct Outbox {
+        var frames: [OutgoingFrame] = []
+        /// A write request is already on its way to the loop.
+        var scheduled = false
+        var ended = false
+    }
+
+    let options: Options
+    let sink: any TransportSink
+    private let outbox = Mutex(Outbox())
+
+    // MARK: Service-thread state
+    var loop: EventLoop?
+    var wsi: OpaquePointer?
+    var established = false
+    var ended = false
+    var handshakeFailure: WebSocketHandshakeFailure?
+    var tlsVerifyError: String?
+    var subprotocol: String?
+    /// Frames taken from the outbox, written in order; `writeHead` is the next one.
+    var writing: [OutgoingFrame] = []
+    var writeHead = 0
+    var closeSent: (code: WebSocketCloseCode, reason: String)?
+    var peerClose: (code: WebSocketCloseCode, reason: String)?
+    var violation: WebSocketProtocolError?
+    /// A close we must send because of a violation we found ourselves (1007, 1009).
+    var failingClose: (code: WebSocketCloseCode, reason: String)?
+    var pingTimedOut = false
+    var aborted = false
+    var pingDue = false
+    var pingSentAt: ContinuousClock.Instant?
+    var readingPaused = false
+    var rxBuffer: [UInt8] = []
+    var rxBinary = false
+    var rxValidator = UTF8Validator()
+
+    init(options: Options, sink: any TransportSink) {
+        self.options = options
+        self.sink = sink
+    }
+
+    // MARK: Any thread
+
+    /// Queues a frame. Returns `false` once the connection has ended.
+    @discardableResult
+    func send(_ frame: OutgoingFrame) -> Bool {
+        let (accepted, mustSchedule) = outbox.withLock { box -> (Bool, Bool) in
+            guard !box.ended else { return (false, false) }
+            box.frames.append(frame)
+            defer { box.scheduled = true }
+            return (true, !box.scheduled)
+        }
+        if mustSchedule, let loop { loop.submit(.write(self)) }
+        return accepted
+    }
+
+    /// Sends a close frame after everything already queued.
+    @discardableResult
+    func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") -> Bool {
+        send(.close(code, reason))
+    }
+
+    /// Cuts the TCP connection without a close frame (kill, connect timeout).
+    func abort() { loop?.submit(.abort(self)) }
+
+    /// Resumes reading after the sink asked for backpressure.
+    func resumeReading() { loop?.submit(.resumeReading(self)) }
+
+    /// Starts connecting on `loop`. Returns `false` when the loop has stopped.
+    func open(on loop: EventLoop) -> Bool {
+        self.loop = loop
+        return loop.submit(.open(self))
+    }
+
+    // MARK: Service thread
+
+    /// Calls `lws_client_connect_via_info`; callbacks may run re-entrantly inside it.
+    func start(on loop: EventLoop, context: OpaquePointer) {
+        let strings = CStringArena()
+        defer { strings.free() }
+        let url = options.url
+        var info = lws_client_connect_info()
+        info.context = context
+        info.address = strings.copy(options.address)
+        info.port = Int32(url.port)
+        info.path = strings.copy(url.pathAndQuery)
+        info.host = strings.copy(url.hostHeader)
+        info.origin = options.origin.map(strings.copy)
+        info.protocol = options.subprotocols.isEmpty ? nil : strings.copy(options.subprotocols.joined(separator: ", "))
+        info.local_protocol_name = loop.protocolName
+        var flags = Int32(LCCSCF_HTTP_NO_FOLLOW_REDIRECT.rawValue)
+        if url.secure { flags |= Int32(LCCSCF_USE_SSL.rawValue) }
+        info.ssl_connection = flags
+        info.retry_and_idle_policy = loop.idlePolicy
+        // Unretained: `loop.register` holds the connection until WSI_DESTROY (see EventLoopCallback).
+        info.opaque_user_data = Unmanaged.passUnretained(self).toOpaque()
+        loop.register(self)
+        let result = lws_client_connect_via_info(&info)
+        if result == nil && !ended {
+            // No callback follows a NULL return (fd table full, bad address).
+            handshakeFailure = handshakeFailure
+                ?? WebSocketHandshakeFailure(kind: .unavailable, reason: "libwebsockets refused the connection (out of file descriptors?)")
+            finish()
+        }
+    }
+
+    /// Reports a connection that never reached libwebsockets.
+    func failToStart(_ reason: String) {
+        handshakeFailure = WebSocketHandshakeFailure(kind: .unavailable, reason: reason)
+        finish()
+    }
+
+    func requestWritable() {
+        if let wsi, established { lws_callback_on_writable(wsi) }
+    }
+
+    func abortNow() {
+        aborted = true
+        if let wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC) }
+    }
+
+    func resumeNow() {
+        guard readingPaused, let wsi else { return }
+        readingPaused = false
+        lws_rx_flow_control(wsi, 1)
+    }
+
+    /// The loop is stopping: close politely where we can, cut the rest.
+    func closeForShutdown() {
+        if established && closeSent == nil {
+            failingClose = failingClose ?? (.goingAway, "client shutting down")
+            requestWritable()
+        } else {
+            abortNow()
+        }
+    }
+
+    /// Reports the end exactly once and lets go of libwebsockets' pointer.
+    func finish() {
+        guard !ended else { return }
+        ended = true
+        if let wsi { lws_set_opaque_user_data(wsi, nil) }
+        wsi = nil
+        outbox.withLock {
+            $0.ended = true
+            $0.frames = []
+        }
+        writing = []
+        rxBuffer = []
+        sink.transportEnded(endReason())
+        loop?.unregister(self)
+    }
+
+    private func endReason() -> TransportEnd {
+        guard established else {
+            if aborted { return .aborted }
+            if let tlsVerifyError, handshakeFailure?.kind != .httpStatus {
+                return .handshakeFailed(WebSocketHandshakeFailure(kind: .tls, reason: tlsVerifyError))
+            }
+            return .handshakeFailed(
+                handshakeFailure
+                    ?? WebSocketHandshakeFailure(kind: .connectFailed, reason: "the connection closed before the handshake completed"))
+        }
+        if let violation { return .protocolViolation(violation) }
+        if pingTimedOut { return .pingTimeout }
+        if let peerClose { return .peerClosed(code: peerClose.code, reason: peerClose.reason) }
+        if let closeSent { return .locallyClosed(code: closeSent.code, reason: closeSent.reason) }
+        if aborted { return .aborted }
+        return .dropped
+    }
+
+    /// Moves queued frames to the service thread's write list.
+    func takeOutbox() {
+        outbox.withLock { box in
+            box.scheduled = false
+            guard !box.frames.isEmpty else { return }
+            if writeHead == writing.count {
+                writing.removeAll(keepingCapacity: true)
+                writeHead = 0
+                swap(&writing, &box.frames)
+            } else {
+                writing.append(contentsOf: box.frames)
+                box.frames.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+}
+
+/// C copies of Swift strings that live until `free()`; libwebsockets copies connect strings
+/// into its own storage, so they only need to outlive the connect call.
+final class CStringArena {
+    private var pointers: [UnsafeMutablePointer<CChar>] = []
+    func copy(_ text: String) -> UnsafePointer<CChar> {
+        let pointer = strdup(text)!
+        pointers.append(pointer)
+        return UnsafePointer(pointer)
+    }
+    func free() {
+        pointers.forEach { Glibc.free($0) }
+        pointers = []
+    }
+}

@@ -1,0 +1,39 @@
+// Routes libwebsockets' own log lines into swift-log.
+internal import CLWSShim
+import Logging
+
+/// Hands libwebsockets' log lines to swift-log under the label `kstlib.websocket.libwebsockets`.
+///
+/// Quiet by default: only libwebsockets errors are forwarded. Set `KSTLIB_LWS_LOG` to a
+/// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. The C hook
+/// itself always listens to INFO lines, because that is where libwebsockets 4.1 reports a client
+/// parser failure (see `ProtocolFailureProbe`).
+enum LogBridge {
+    static let logger = Logger(label: "kstlib.websocket.libwebsockets")
+
+    /// Installs the hook once, before the first context is created (the level is process-global).
+    static let install: Void = {
+        let mask = ProcessInfo.processInfo.environment["KSTLIB_LWS_LOG"].flatMap { Int32($0) } ?? 1
+        lwss_install_log(mask, logBridgeSink)
+    }()
+
+    static func level(for lwsLevel: Int32) -> Logger.Level {
+        switch lwsLevel {
+        case 1: return .error
+        case 2: return .warning
+        case 4: return .notice
+        case 8: return .info
+        default: return .debug
+        }
+    }
+}
+
+import Foundation
+
+/// The C-callable sink; a file-level function because C function pointers cannot capture.
+private func logBridgeSink(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line else { return }
+    var text = String(cString: line)
+    while text.last == "\n" || text.last == "\r" { text.removeLast() }
+    LogBridge.logger.log(level: LogBridge.level(for: level), "\(text)")
+}
