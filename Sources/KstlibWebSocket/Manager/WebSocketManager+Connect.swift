@@ -56,7 +56,7 @@ extension WebSocketManager {
                 if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled {
                     throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
                 }
-                logger.info("connection attempt failed, retrying", metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.debug("connection attempt failed, retrying", metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
                 let delay = try await delayBeforeAttempt(attempt + 1)
                 try await clock.sleep(for: delay)
             }
@@ -144,7 +144,7 @@ extension WebSocketManager {
     /// Bookkeeping after a successful attempt, off the loop thread.
     func afterConnect(reconnecting: Bool) {
         if reconnecting { statistics.withLock { $0.reconnects += 1 } }
-        logger.info("connected", metadata: ["url": "\(url)"])
+        logger.debug("connected", metadata: ["url": "\(url)"])
         resendSubscriptions()
         if let onConnect = configuration.onConnect { callbacks.run { await onConnect() } }
     }

@@ -19,6 +19,7 @@ extension WebSocketManager {
             core.connectedAt = nil
             let reason = core.pendingReason ?? Self.reason(for: end)
             core.pendingReason = nil
+            core.lastClose = WebSocketClose(end)
             switch core.state {
             case .closing:
                 return (.finish(.finished), reason, Self.transition(&core, to: .closed))
@@ -34,7 +35,7 @@ extension WebSocketManager {
         woken.forEach { $0.resume(returning: true) }
         if case .ignore = aftermath { return }
         recordDisconnect(reason)
-        logger.info("disconnected", metadata: ["url": "\(url)", "reason": "\(reason)", "end": "\(end)"])
+        logger.debug("disconnected", metadata: ["url": "\(url)", "reason": "\(reason)", "end": "\(end)"])
         switch aftermath {
         case .ignore: break
         case .reconnect: startReconnecting()

@@ -46,6 +46,7 @@ public final class WebSocketManager: Sendable {
         var stateWaiters: [Int: (predicate: @Sendable (ConnectionState) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
         var nextWaiterID = 0
         var subscriptions: [String] = []
+        var lastClose: WebSocketClose?
         var subscriptionRequestID = 0
         /// Every state change, oldest first (bounded), so tests can check the model's transitions.
         var history: [ConnectionState] = [.disconnected]
@@ -99,6 +100,10 @@ public final class WebSocketManager: Sendable {
     public var connectionDuration: Duration? {
         core.withLock { core in core.state == .connected ? core.connectedAt.map { ContinuousClock.now - $0 } : nil }
     }
+
+    /// How the last connection ended: the close code and reason received or sent, or 1006 when
+    /// it dropped without a close frame. `nil` until a connection has ended.
+    public var lastClose: WebSocketClose? { core.withLock { $0.lastClose } }
 
     /// Resets the statistics.
     public func resetStats() { statistics.withLock { $0.reset() } }

@@ -25,6 +25,7 @@ extension LWSConnection {
             return appendHeaders(wsi: wsi, input: input, space: length)
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
             subprotocol = headerValue(wsi, WSI_TOKEN_PROTOCOL)
+            compressionActive = headerValue(wsi, WSI_TOKEN_EXTENSIONS)?.contains("permessage-deflate") ?? false
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             established = true
             sink.transportOpened(subprotocol: subprotocol)

@@ -11,6 +11,8 @@ extension LWSConnection {
     func writeable(wsi: OpaquePointer) -> Int32 {
         // The extra WRITEABLE that may follow our close: write nothing (a second -1 kills TCP).
         guard closeSent == nil else { return 0 }
+        // By now libwebsockets has finished draining the compressor from the last buffer.
+        retainedForDeflate = nil
         if let failing = failingClose {
             return sendClose(wsi: wsi, code: failing.code, reason: failing.reason)
         }
@@ -32,9 +34,16 @@ extension LWSConnection {
                 return sendClose(wsi: wsi, code: code, reason: reason)
             }
             if writeFragment(wsi: wsi, index: writeHead) < 0 { return -1 }
-            if writing[writeHead].written >= writing[writeHead].payloadCount {
-                writeHead += 1
+            let finished = writing[writeHead].written >= writing[writeHead].payloadCount
+            if compressionActive {
+                if finished {
+                    retainedForDeflate = writing[writeHead]
+                    writeHead += 1
+                }
+                lws_callback_on_writable(wsi)
+                return 0
             }
+            if finished { writeHead += 1 }
         }
         writing.removeAll(keepingCapacity: true)
         writeHead = 0

@@ -60,6 +60,11 @@ final class LWSConnection: @unchecked Sendable {
     var pingDue = false
     var pingSentAt: ContinuousClock.Instant?
     var readingPaused = false
+    /// permessage-deflate was negotiated: libwebsockets may keep reading our buffer after
+    /// `lws_write` returns (it drains the compressor on later POLLOUTs, before our next
+    /// WRITEABLE), so only one data write per WRITEABLE and the buffer is kept until the next.
+    var compressionActive = false
+    var retainedForDeflate: OutgoingFrame?
     var rxBuffer: [UInt8] = []
     var rxBinary = false
     var rxValidator = UTF8Validator()
