@@ -4,7 +4,8 @@ import Synchronization
 
 /// Received messages waiting for `stream()` / `receive()`, and how the stream ends.
 ///
-/// The event-loop thread pushes (never blocking); one consumer pulls. When the queue holds
+/// The event-loop thread pushes (never blocking); consumers pull, each message going to exactly
+/// one of them (normally there is one: `stream()` or `receive()`). When the queue holds
 /// `capacity` messages the ``QueueOverflowPolicy`` decides: under `.backpressure` the push
 /// answers `false` so the transport stops reading the socket, and the consumer's pull asks for
 /// reading to resume once the queue is half empty.
@@ -17,8 +18,9 @@ final class Inbox: Sendable {
     private struct State {
         var messages = Deque<WebSocketMessage>()
         var ending: Ending?
-        var waiter: CheckedContinuation<WebSocketMessage?, any Error>?
-        var waiterID = 0
+        /// Consumers waiting for a message, first come first served.
+        var waiters: [(id: Int, continuation: CheckedContinuation<WebSocketMessage?, any Error>)] = []
+        var nextWaiterID = 0
         var paused = false
         var dropped = 0
         var overflowed = false
@@ -45,10 +47,7 @@ final class Inbox: Sendable {
         var droppedNow: Int?
         let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
             guard state.ending == nil else { return nil }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
+            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             if capacity > 0 && state.messages.count >= capacity {
                 switch policy {
                 case .backpressure:
@@ -80,17 +79,13 @@ final class Inbox: Sendable {
 
     /// Ends the stream once the queued messages are consumed (`finished`), or with an error.
     func end(_ ending: Ending) {
-        let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
-            guard state.ending == nil else { return nil }
+        let waiters = state.withLock { state -> [CheckedContinuation<WebSocketMessage?, any Error>] in
+            guard state.ending == nil else { return [] }
             state.ending = ending
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waiters = [] }
+            return state.waiters.map(\.continuation)
         }
-        guard let waiter else { return }
-        switch ending {
-        case .finished: waiter.resume(returning: nil)
-        case .failed(let error): waiter.resume(throwing: error)
-        }
+        for waiter in waiters { waiter.resume(with: Self.result(of: ending)) }
     }
 
     /// Makes the inbox usable again after an ending (a new `connect()` after a disconnect).
@@ -109,8 +104,8 @@ final class Inbox: Sendable {
     func next() async throws -> WebSocketMessage? {
         if let ready = try takeReady() { return ready }
         let id = state.withLock { state -> Int in
-            state.waiterID += 1
-            return state.waiterID
+            state.nextWaiterID += 1
+            return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -118,17 +113,15 @@ final class Inbox: Sendable {
                     if let message = state.messages.popFirst() { return .success(message) }
                     if let ending = state.ending { return Self.result(of: ending) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiter = continuation
-                    state.waiterID = id
+                    state.waiters.append((id, continuation))
                     return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
-                guard state.waiterID == id, let waiter = state.waiter else { return nil }
-                state.waiter = nil
-                return waiter
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
             }
             waiter?.resume(throwing: CancellationError())
         }

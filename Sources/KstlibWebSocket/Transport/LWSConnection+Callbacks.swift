@@ -42,6 +42,8 @@ extension LWSConnection {
             noteDroppedForViolation(wsi: wsi)
         case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
             return options.compression.enabled ? 0 : 1
+        case LWS_CALLBACK_WS_EXT_DEFAULTS:
+            return writeDeflateDefaults(into: input, capacity: length)
         case LWS_CALLBACK_WSI_DESTROY:
             finish()
         default:
@@ -118,6 +120,21 @@ extension LWSConnection {
             "the server sent a malformed frame", protocolError: ProtocolFailureProbe.explain(raw), closeCode: .protocolError)
         // RFC 6455 7.1.7: fail the connection with 1002. libwebsockets would just drop it.
         _ = lwss_write_raw_close(wsi, WebSocketCloseCode.protocolError.rawValue)
+    }
+
+    /// Tunes libwebsockets' permessage-deflate for this connection.
+    ///
+    /// A 64 KiB inflate buffer (the cap libwebsockets allows with our 64 KiB rx buffer, up from
+    /// 1 KiB) lets a typical message inflate in one pass, and sidesteps most of libwebsockets
+    /// 4.1's `priv->rx.avail_out` assertion, which aborts the process when a message's last
+    /// inflate fills the buffer exactly (seen with a libwebsockets peer).
+    private func writeDeflateDefaults(into buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int32 {
+        guard let buffer, capacity > 0 else { return 0 }
+        var text = "rx_buf_size=16; tx_buf_size=15"
+        if options.compression.clientNoContextTakeover { text += "; client_no_context_takeover" }
+        let bytes = Array(text.utf8.prefix(capacity - 1)) + [0]
+        buffer.copyMemory(from: bytes, byteCount: bytes.count)
+        return 0
     }
 
     /// A request or response header as a string, or nil when absent.

@@ -53,6 +53,7 @@ extension LWSConnection {
     /// Writes the next fragment of the data frame at `index`, in place behind its headroom.
     private func writeFragment(wsi: OpaquePointer, index: Int) -> Int {
         let total = writing[index].payloadCount
+        if total == 0 && compressionActive { return writeEmptyUncompressed(wsi: wsi, text: writing[index].kind == .text) }
         let offset = writing[index].written
         let count = min(total - offset, Self.maxFramePayload)
         let initial = writing[index].kind == .text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
@@ -63,6 +64,20 @@ extension LWSConnection {
             Int(lws_write(wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
         }
         writing[index].written = offset + count
+        return status
+    }
+
+    /// An empty message on a deflate connection goes out as a plain, uncompressed frame (RSV1
+    /// clear, which RFC 7692 allows): libwebsockets 4.1 aborts the process on an empty
+    /// compressed write after an earlier message (its deflate flush has no 4-byte tail to trim).
+    private func writeEmptyUncompressed(wsi: OpaquePointer, text: Bool) -> Int {
+        let mask = UInt32.random(in: .min ... .max)
+        var frame: [UInt8] = [text ? 0x81 : 0x82, 0x80, UInt8(truncatingIfNeeded: mask >> 24),
+                              UInt8(truncatingIfNeeded: mask >> 16), UInt8(truncatingIfNeeded: mask >> 8), UInt8(truncatingIfNeeded: mask)]
+        let status = frame.withUnsafeMutableBufferPointer { buffer in
+            Int(lws_write(wsi, buffer.baseAddress, buffer.count, LWS_WRITE_HTTP))
+        }
+        writing[writeHead].written = 0
         return status
     }
 

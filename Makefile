@@ -1,0 +1,35 @@
+# kstlib-swift: the commands a person runs. `make demo` and `make test` work on a fresh Debian
+# machine: they install what is missing first (libwebsockets-dev through apt).
+SWIFT ?= swift
+APT_PACKAGES := libwebsockets-dev pkg-config libssl-dev zlib1g-dev openssl python3-pip
+
+.PHONY: deps demo test build examples clean
+
+## Install the system packages the project needs, only when something is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c 'import websockets' 2>/dev/null || python3 -m pip install -q 'websockets>=12' 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages 'websockets>=12'
+
+## Stream live quotes from the embedded local server and print the final statistics.
+demo: deps
+	$(SWIFT) run ws-demo
+
+build: deps
+	$(SWIFT) build
+
+## Every test, over real sockets on loopback.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+examples: deps
+	$(SWIFT) build --product ws-demo && $(SWIFT) build --product echo-client && $(SWIFT) build --product error-handling
+
+clean:
+	rm -rf .build

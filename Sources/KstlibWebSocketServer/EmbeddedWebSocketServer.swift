@@ -1,0 +1,96 @@
+// EmbeddedWebSocketServer: the public face of the embedded libwebsockets websocket server that
+// the demo, the examples, the tests and the benchmarks talk to.
+//
+// Endpoints (chosen by the path of the upgrade request; any other path is refused):
+// - `/echo`: echoes every message, same type and bytes; large messages go back in 16 KiB frames
+//   (bigger beyond 16 MiB, so no message exceeds 1024 frames). Messages over 256 MiB get 1009.
+// - `/control`: echoes, but the text commands `close <code> <reason...>`, `drop` and `send <n>`
+//   make the server close, drop the TCP connection, or send n messages `{"seq":k}`.
+// - `/ticker?rate=R&count=N&symbol=S`: JSON quotes `{"seq":1,"symbol":"BTCUSDT","price":...,
+//   "ts":...}` at R per second (default 10; 0 = as fast as the socket takes them), then close
+//   1000 after N (default 0 = unlimited). Accepts subscribe / unsubscribe requests.
+// - `/push?count=N&size=S&binary=1`: N messages of S bytes as fast as possible, then close 1000.
+// - `/close?code=C&reason=R`: a close frame (default 1000, "") right after the handshake.
+// - `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
+// Any other path gets `HTTP/1.1 404`. permessage-deflate is negotiated when the client offers
+// it. Subprotocols: none needed; "kstlib-test", "chat" and "superchat" are accepted.
+import Foundation
+
+/// A websocket server on its own libwebsockets context and service thread, listening on
+/// loopback by default. Create one per test; `stop()` (or deinit) shuts it down.
+public final class EmbeddedWebSocketServer: Sendable {
+    /// How long `stop()` waits for clients to answer the 1001 close before dropping them.
+    private static let stopGracePeriod = DispatchTimeInterval.seconds(2)
+
+    private let loop: ServerLoop
+    /// The address clients connect to (a wildcard listen address maps to loopback).
+    private let connectHost: String
+
+    /// The port the server listens on (the one picked by the system when 0 was asked).
+    public let port: Int
+
+    /// Starts listening on `host`:`port` (port 0 = pick a free port) on its own libwebsockets
+    /// context and its own service thread. `host` is a numeric IPv4 or IPv6 address
+    /// ("127.0.0.1", "::1") or "localhost". Throws EmbeddedServerError if the context or the
+    /// listening vhost cannot be created (port in use, address not local...).
+    public init(host: String = "127.0.0.1", port: Int = 0) throws {
+        var listenHost = host
+        if listenHost.hasPrefix("["), listenHost.hasSuffix("]") {
+            listenHost = String(listenHost.dropFirst().dropLast())
+        }
+        if listenHost == "localhost" {
+            listenHost = "127.0.0.1"
+        }
+        guard (0...65535).contains(port) else {
+            throw EmbeddedServerError(message: "invalid port \(port)")
+        }
+        switch listenHost {
+        case "0.0.0.0": connectHost = "127.0.0.1"
+        case "::": connectHost = "::1"
+        default: connectHost = listenHost
+        }
+        loop = ServerLoop(host: listenHost, port: port)
+        self.port = try loop.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The websocket URL of `path` on this server, e.g. `ws://127.0.0.1:PORT/echo`
+    /// (`ws://[::1]:PORT/echo` for IPv6). `path` may carry a query.
+    public func url(_ path: String = "/echo") -> String {
+        let host = connectHost.contains(":") ? "[\(connectHost)]" : connectHost
+        let path = path.hasPrefix("/") ? path : "/" + path
+        return "ws://\(host):\(port)\(path)"
+    }
+
+    /// Websocket connections currently open.
+    public var connectionCount: Int {
+        loop.statistics.open.load(ordering: .relaxed)
+    }
+
+    /// Websocket connections accepted since the server started.
+    public var totalConnections: Int {
+        loop.statistics.accepted.load(ordering: .relaxed)
+    }
+
+    /// Kills every connection's TCP socket without a close frame: clients see an abnormal
+    /// closure (1006). Asynchronous: returns before the sockets are closed.
+    public func dropAllConnections() {
+        loop.post(.dropAll)
+    }
+
+    /// Sends a close frame with `code` and `reason` (at most 123 UTF-8 bytes are kept) to every
+    /// connection, ahead of anything still queued. Asynchronous.
+    public func closeAllConnections(code: UInt16, reason: String) {
+        loop.post(.closeAll(code: code, reason: reason))
+    }
+
+    /// Closes every connection with 1001 (dropping those that do not answer within 2 s),
+    /// destroys the context on its service thread and waits for that thread to end.
+    /// Idempotent; also called by deinit.
+    public func stop() {
+        loop.stop(grace: Self.stopGracePeriod)
+    }
+}

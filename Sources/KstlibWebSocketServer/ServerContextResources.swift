@@ -1,0 +1,106 @@
+// ServerContextResources: the C memory a libwebsockets server context points into, and the
+// creation infos built from it.
+//
+// lws copies the protocol structs but keeps their name pointers, references the extension
+// table without copying it, and keeps the vhost's `iface` pointer. All of them must outlive
+// lws_context_destroy, so they live here and the service thread holds this object until then.
+internal import CLibWebSockets
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Owns the protocol table, extension table and strings of one server context.
+/// Created and freed on the service thread.
+final class ServerContextResources {
+    /// Largest chunk delivered to LWS_CALLBACK_RECEIVE, and lws's per-thread scratch buffer.
+    static let rxBufferSize = 64 << 10
+
+    /// Subprotocols the server accepts, all served the same way. A client that offers none
+    /// gets the first; one that offers some gets the first of its list that is known here.
+    /// lws 4.1 drops the connection without any HTTP response if it offers only unknown ones.
+    static let protocolNames = ["kstlib-test", "chat", "superchat"]
+
+    let host: String
+    let port: Int
+    private let fdLimit: Int
+    private let protocols: UnsafeMutablePointer<lws_protocols>
+    private let extensions: UnsafeMutablePointer<lws_extension>
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+
+    /// `host` is a numeric IPv4 or IPv6 address (or an interface name); `port` 0 picks a free one.
+    init(host: String, port: Int, fdLimit: Int) {
+        self.host = host
+        self.port = port
+        self.fdLimit = fdLimit
+
+        // Both tables end with a zeroed terminator entry.
+        protocols = .allocate(capacity: Self.protocolNames.count + 1)
+        protocols.initialize(repeating: lws_protocols(), count: Self.protocolNames.count + 1)
+        extensions = .allocate(capacity: 2)
+        extensions.initialize(repeating: lws_extension(), count: 2)
+
+        for (index, name) in Self.protocolNames.enumerated() {
+            protocols[index].name = UnsafePointer(copy(name))
+            protocols[index].callback = embeddedServerCallback
+            protocols[index].per_session_data_size = 0
+            protocols[index].rx_buffer_size = Self.rxBufferSize
+        }
+
+        // Offered to clients that ask for it; negotiation is per connection.
+        extensions[0].name = UnsafePointer(copy("permessage-deflate"))
+        extensions[0].callback = lws_extension_callback_pm_deflate
+        extensions[0].client_offer = UnsafePointer(copy("permessage-deflate"))
+    }
+
+    deinit {
+        protocols.deinitialize(count: Self.protocolNames.count + 1)
+        protocols.deallocate()
+        extensions.deinitialize(count: 2)
+        extensions.deallocate()
+        for string in strings { free(string) }
+    }
+
+    /// Whether `host` is an IPv6 literal; lws then needs its IPv6 support on.
+    var isIPv6: Bool { host.contains(":") }
+
+    /// The context: no listener of its own (the vhost has it), our fd sizing and buffers.
+    /// `user` comes back from lws_context_user() in every callback.
+    func contextInfo(user: UnsafeMutableRawPointer) -> lws_context_creation_info {
+        var info = lws_context_creation_info()
+        info.options = UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
+        info.user = user
+        info.fd_limit_per_thread = UInt32(clamping: fdLimit)
+        info.pt_serv_buf_size = UInt32(Self.rxBufferSize)
+        // No DO_SSL_GLOBAL_INIT yet: TLS would add it here and certificates in vhostInfo().
+        return info
+    }
+
+    /// The listening vhost. With IPv6 compiled in, lws 4.1 binds an AF_INET6 socket and turns
+    /// an IPv4 `iface` into the IPv6 *any* address, so IPv6 is disabled for IPv4 hosts.
+    func vhostInfo() -> lws_context_creation_info {
+        var info = lws_context_creation_info()
+        var options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
+        if !isIPv6 {
+            options |= LWS_SERVER_OPTION_DISABLE_IPV6
+        }
+        info.options = UInt64(options)
+        info.vhost_name = UnsafePointer(copy("kstlib-embedded"))
+        info.iface = UnsafePointer(copy(host))
+        info.port = Int32(clamping: port)
+        info.protocols = UnsafePointer(protocols)
+        info.extensions = UnsafePointer(extensions)
+        return info
+    }
+
+    /// A C copy of `text` freed in deinit.
+    private func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
+        guard let pointer = strdup(text) else {
+            fatalError("ServerContextResources: out of memory")
+        }
+        strings.append(pointer)
+        return pointer
+    }
+}

@@ -1,0 +1,252 @@
+// ServerLoop: the libwebsockets context of one embedded server, its service thread, and the
+// command queue through which other threads reach it.
+//
+// libwebsockets 4.1 is single-threaded: every lws call except lws_cancel_service must happen on
+// the thread that runs lws_service. So the service thread creates the context, serves it, and
+// destroys it. Other threads append a ServerCommand under a mutex and wake the loop with
+// lws_cancel_service; the loop drains the queue in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+import Foundation
+import Logging
+import Synchronization
+internal import CLibWebSockets
+internal import CLWSShim
+
+/// A request from another thread, executed on the service thread.
+enum ServerCommand: Sendable {
+    /// Kill every connection's TCP socket without a close frame.
+    case dropAll
+    /// Send a close frame with this code and reason to every connection.
+    case closeAll(code: UInt16, reason: String)
+    /// Close every connection with 1001 and leave the loop once all are gone.
+    case shutdown
+    /// Leave the loop now; lws_context_destroy drops whatever is still open.
+    case forceStop
+}
+
+/// The context pointer as the mailbox holds it, for lws_cancel_service only.
+///
+/// `@unchecked Sendable` is safe because other threads use it for nothing but
+/// lws_cancel_service (the one lws call documented as safe from any thread), and only under the
+/// mailbox lock while the context is alive: the service thread clears it under the same lock
+/// before lws_context_destroy.
+struct CancellableContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// Open and accepted connection counts, readable from any thread.
+final class ServerStatistics: Sendable {
+    let open = Atomic<Int>(0)
+    let accepted = Atomic<Int>(0)
+}
+
+/// The service-thread side of an EmbeddedWebSocketServer.
+///
+/// `@unchecked Sendable` is safe because the mutable state is split by thread:
+/// - `context`, `connections`, `shuttingDown` and `exitRequested` are read and
+///   written only on the service thread: in `run()` and in the lws callbacks that lws invokes
+///   from the `lws_service` / `lws_context_destroy` calls that `run()` makes.
+/// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host` and
+///   `requestedPort` are immutable.
+/// - `startup` is written by the service thread before it signals `started` and read by the
+///   creating thread only after waiting on it.
+final class ServerLoop: @unchecked Sendable {
+    /// State shared with other threads. `context` is non-nil exactly while lws_cancel_service
+    /// may be called: it is cleared under the lock before lws_context_destroy.
+    private struct Mailbox {
+        var commands: [ServerCommand] = []
+        var context: CancellableContext?
+    }
+
+    let host: String
+    private let requestedPort: Int
+    let statistics = ServerStatistics()
+    private let logger = Logger(label: "kstlib.websocket.server")
+    private let mailbox = Mutex(Mailbox())
+    /// Entered before the thread starts, left when the context is destroyed: stop() waits on it.
+    private let finished = DispatchGroup()
+    private let started = DispatchSemaphore(value: 0)
+    private var startup: Result<Int, EmbeddedServerError>?
+
+    // Service thread only.
+    private var context: OpaquePointer?
+    private var connections: [OpaquePointer: ServerConnection] = [:]
+    private var shuttingDown = false
+    private var exitRequested = false
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.requestedPort = port
+    }
+
+    // MARK: Any thread
+
+    /// Starts the service thread and waits until it listens. Returns the bound port.
+    func start() throws(EmbeddedServerError) -> Int {
+        finished.enter()
+        let thread = Thread { [self] in run() }
+        thread.name = "kstlib-ws-server"
+        thread.start()
+        started.wait()
+        switch startup {
+        case .success(let port): return port
+        case .failure(let error): throw error
+        case nil: throw EmbeddedServerError(message: "service thread ended before reporting")
+        }
+    }
+
+    /// Queues `command` and wakes the loop. Returns false once the context is gone.
+    @discardableResult
+    func post(_ command: ServerCommand) -> Bool {
+        mailbox.withLock { mailbox in
+            guard let context = mailbox.context else { return false }
+            mailbox.commands.append(command)
+            // Under the lock, so the context cannot be destroyed between the check and the call.
+            lws_cancel_service(context.pointer)
+            return true
+        }
+    }
+
+    /// Closes every connection (1001), waits up to `grace` for them, then destroys the
+    /// context and waits for the service thread to finish. Idempotent; never call it from
+    /// the service thread.
+    func stop(grace: DispatchTimeInterval) {
+        if post(.shutdown), finished.wait(timeout: .now() + grace) == .timedOut {
+            post(.forceStop)
+        }
+        finished.wait()
+    }
+
+    // MARK: Service thread
+
+    /// The body of the service thread: create, serve, destroy.
+    private func run() {
+        defer { finished.leave() }
+        lwss_install_default_log()
+        let fdLimit = FileDescriptorLimit.raiseSoftLimit()
+        let resources = ServerContextResources(host: host, port: requestedPort, fdLimit: fdLimit)
+        // Unmanaged without a retain: the thread closure keeps `self` alive until run() returns,
+        // which is after lws_context_destroy, the last point where lws can call back.
+        var contextInfo = resources.contextInfo(user: Unmanaged.passUnretained(self).toOpaque())
+        guard let context = lws_create_context(&contextInfo) else {
+            report(.failure(EmbeddedServerError(message: "lws_create_context failed")))
+            return
+        }
+        var vhostInfo = resources.vhostInfo()
+        let vhost = lws_create_vhost(context, &vhostInfo)
+        let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? 0
+        guard vhost != nil, port > 0 else {
+            lws_context_destroy(context)
+            report(.failure(EmbeddedServerError(message: "cannot listen on \(host):\(requestedPort)")))
+            return
+        }
+
+        self.context = context
+        let cancellable = CancellableContext(pointer: context)
+        mailbox.withLock { $0.context = cancellable }
+        logger.debug("embedded websocket server listening", metadata: ["host": "\(host)", "port": "\(port)"])
+        report(.success(port))
+
+        while !exitRequested {
+            if lws_service(context, 0) < 0 { break }
+        }
+
+        mailbox.withLock { mailbox in
+            mailbox.context = nil
+            mailbox.commands.removeAll()
+        }
+        // Fires CLOSED / WSI_DESTROY for what is still open, on this thread.
+        lws_context_destroy(context)
+        self.context = nil
+        connections.removeAll()
+        statistics.open.store(0, ordering: .relaxed)
+        withExtendedLifetime(resources) {}
+        logger.debug("embedded websocket server stopped", metadata: ["port": "\(port)"])
+    }
+
+    private func report(_ result: Result<Int, EmbeddedServerError>) {
+        startup = result
+        started.signal()
+    }
+
+    // MARK: Callback entry points (service thread)
+
+    /// LWS_CALLBACK_EVENT_WAIT_CANCELLED: executes the queued commands.
+    func drainCommands() {
+        let commands = mailbox.withLock { mailbox in
+            let commands = mailbox.commands
+            mailbox.commands.removeAll()
+            return commands
+        }
+        for command in commands {
+            switch command {
+            case .dropAll:
+                for connection in connections.values { connection.drop() }
+            case .closeAll(let code, let reason):
+                for connection in connections.values {
+                    connection.close(code: code, reason: reason, afterQueued: false)
+                }
+            case .shutdown:
+                shuttingDown = true
+                for connection in connections.values {
+                    connection.close(code: 1001, reason: "server shutting down", afterQueued: false)
+                }
+                if connections.isEmpty { exitRequested = true }
+            case .forceStop:
+                exitRequested = true
+            }
+        }
+    }
+
+    /// LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: accept only known endpoints, and nothing while
+    /// shutting down. Returns nonzero to refuse the upgrade, after an HTTP error response.
+    func filter(_ wsi: OpaquePointer) -> Int32 {
+        if shuttingDown {
+            UpgradeRejection.send(status: 503, reason: "Service Unavailable", on: wsi)
+            return 1
+        }
+        guard let request = UpgradeRequest(wsi: wsi), Endpoint(path: request.path, query: request.query) != nil else {
+            UpgradeRejection.send(status: 404, reason: "Not Found", on: wsi)
+            return 1
+        }
+        return 0
+    }
+
+    /// LWS_CALLBACK_ESTABLISHED: creates the connection and starts its endpoint.
+    func established(_ wsi: OpaquePointer) -> Int32 {
+        guard let request = UpgradeRequest(wsi: wsi),
+            let endpoint = Endpoint(path: request.path, query: request.query)
+        else { return -1 }
+        let compressed = PermessageDeflate.configure(wsi)
+        let connection = ServerConnection(wsi: wsi, behavior: Self.behavior(for: endpoint), compressed: compressed)
+        connections[wsi] = connection
+        statistics.open.add(1, ordering: .relaxed)
+        statistics.accepted.add(1, ordering: .relaxed)
+        connection.open()
+        return 0
+    }
+
+    /// The connection object of `wsi`, if it is an open websocket connection.
+    func connection(for wsi: OpaquePointer) -> ServerConnection? {
+        connections[wsi]
+    }
+
+    /// LWS_CALLBACK_CLOSED and LWS_CALLBACK_WSI_DESTROY: forgets `wsi`.
+    func forget(_ wsi: OpaquePointer) {
+        guard connections.removeValue(forKey: wsi) != nil else { return }
+        statistics.open.subtract(1, ordering: .relaxed)
+        if shuttingDown, connections.isEmpty {
+            exitRequested = true
+        }
+    }
+
+    private static func behavior(for endpoint: Endpoint) -> any ConnectionBehavior {
+        switch endpoint {
+        case .echo: EchoBehavior(acceptsCommands: false)
+        case .control: EchoBehavior(acceptsCommands: true)
+        case .ticker(let options): TickerBehavior(options: options)
+        case .push(let options): PushBehavior(options: options)
+        case .close(let code, let reason): CloseBehavior(code: code, reason: reason)
+        case .drop: DropBehavior()
+        }
+    }
+}

@@ -1,0 +1,99 @@
+// Failures before the upgrade completes, each provoked for real on loopback.
+import Foundation
+import Glibc
+import Testing
+@testable import KstlibWebSocket
+
+@Suite struct ConnectFailureTests {
+    @Test func refusedPortIsAConnectionErrorSayingWhy() async throws {
+        let url = "ws://127.0.0.1:\(refusedPort())/echo"
+        let manager = WebSocketManager(url: url, configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        #expect(error.url == url)
+        #expect(error.attempts == 1)
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.kind == .connectFailed)
+        #expect(failure.reason.localizedCaseInsensitiveContains("connect"), "\(failure.reason)")
+        #expect(manager.state == .disconnected)
+    }
+
+    @Test func unresolvableHostIsADNSFailure() async throws {
+        let url = "ws://no-such-host.invalid:9/"
+        let manager = WebSocketManager(url: url, configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.kind == .dnsFailure)
+        #expect(failure.reason.contains("no-such-host.invalid"))
+    }
+
+    @Test func retriesAreCountedInAttempts() async throws {
+        let url = "ws://127.0.0.1:\(refusedPort())/"
+        let config = testConfiguration {
+            $0.autoReconnect = true
+            $0.maxReconnectAttempts = 3
+            $0.reconnectStrategy = .immediate
+        }
+        let manager = WebSocketManager(url: url, configuration: config)
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        #expect(error.attempts == 3)
+    }
+
+    @Test func non101AnswerKeepsTheStatusAndHeaders() async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            try peer.sendHTTP(status: 403, reason: "Forbidden", headers: ["Content-Type: text/plain", "Retry-After: 7"], body: "no")
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/feed"), configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        #expect(error.httpStatus == 403)
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.kind == .httpStatus)
+        #expect(failure.headers["retry-after"] == "7")
+        #expect(failure.headers["content-type"] == "text/plain")
+    }
+
+    @Test func redirectsAreNotFollowedSilently() async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            try peer.sendHTTP(status: 302, reason: "Found", headers: ["Location: ws://127.0.0.1:1/elsewhere"])
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        #expect(error.httpStatus == 302)
+        #expect((error.lastError as? WebSocketHandshakeFailure)?.headers["location"] == "ws://127.0.0.1:1/elsewhere")
+    }
+
+    @Test func noAnswerWithinTheTimeoutIsAConnectTimeout() async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            _ = peer.waitForEOF(timeout: .seconds(10))  // never answers
+        }
+        defer { server.stop() }
+        let config = testConfiguration { $0.connectionTimeout = .milliseconds(300) }
+        let manager = WebSocketManager(url: server.url("/"), configuration: config)
+        let start = ContinuousClock.now
+        let error = try await #require(throws: WebSocketTimeoutError.self) { try await manager.connect() }
+        #expect(error.operation == "connect")
+        #expect(error.timeout == .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(manager.state == .disconnected)
+        // The abandoned attempt's socket is closed, not leaked.
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
+    }
+
+    @Test func badAcceptHashIsAHandshakeError() async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            try peer.sendRaw(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n".utf8))
+            _ = peer.waitForEOF(timeout: .seconds(5))
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.kind == .badHandshake)
+        #expect(failure.reason.contains("Accept"), "\(failure.reason)")
+    }
+}
