@@ -38,7 +38,8 @@ extension LWSConnection {
             recordCertificateVerdict(store: user, preverifyOK: length)
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
             peerClose = Self.parseClosePayload(input, length)
-        case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL:
+        case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, LWS_CALLBACK_CLIENT_CLOSED:
+            // Either may come first (DROP_PROTOCOL only when a protocol was bound).
             noteDroppedForViolation(wsi: wsi)
         case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
             return options.compression.enabled ? 0 : 1

@@ -1,0 +1,176 @@
+// A server that breaks RFC 6455: the client tells it apart from a network drop, says what was
+// wrong, and fails the connection with the right close code.
+import Testing
+@testable import KstlibWebSocket
+
+@Suite struct ProtocolViolationTests {
+    /// What the server saw after misbehaving: the client's close code, or "eof" without one.
+    struct Outcome {
+        let error: (any Error)?
+        let messages: [WebSocketMessage]
+        let serverSaw: [String]
+    }
+
+    /// Upgrades, runs `misbehave`, then records the close frame (or EOF) the client answered with.
+    func provoke(
+        configuration: WebSocketConfiguration = testConfiguration(),
+        _ misbehave: @escaping @Sendable (RawPeer) throws -> Void
+    ) async throws -> Outcome {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            try misbehave(peer)
+            if let close = try peer.readUntilClose(timeout: .seconds(5)) {
+                peer.record("close \(close.closeCode.map(String.init) ?? "none")")
+                try? peer.sendClose(code: close.closeCode)
+            } else {
+                peer.record("eof")
+            }
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: configuration)
+        try await manager.connect()
+        let (messages, error) = await drain(manager)
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        #expect(server.scriptErrors.isEmpty, "\(server.scriptErrors)")
+        return Outcome(error: error, messages: messages, serverSaw: server.scriptRecords)
+    }
+
+    @Test(arguments: [
+        ("reserved bits", RawOpcode.text, UInt8(4), true, [UInt8](Array("x".utf8)), "reserved bits"),
+        ("reserved opcode", UInt8(3), UInt8(0), true, [], "reserved opcode"),
+        ("fragmented ping", RawOpcode.ping, UInt8(0), false, [1, 2], "fragmented control frame"),
+        ("oversized ping", RawOpcode.ping, UInt8(0), true, [UInt8](repeating: 7, count: 126), "longer than 125"),
+        ("orphan continuation", RawOpcode.continuation, UInt8(0), true, [1], "continuation"),
+    ])
+    func malformedFramesAreProtocolErrorsClosedWith1002(
+        name: String, opcode: UInt8, rsv: UInt8, fin: Bool, payload: [UInt8], expected: String
+    ) async throws {
+        let outcome = try await provoke { peer in
+            try peer.sendText("before")
+            try peer.sendFrame(opcode: opcode, payload: payload, fin: fin, rsv: rsv)
+        }
+        let error = try #require(outcome.error as? WebSocketProtocolError, "\(name): \(String(describing: outcome.error))")
+        #expect(error.closeCode == .protocolError)
+        #expect(error.protocolError.contains(expected), "\(name): \(error.protocolError)")
+        #expect(outcome.serverSaw == ["close 1002"], "\(name)")
+        // What arrived before the violation is not lost.
+        #expect(outcome.messages == [.text("before")])
+    }
+
+    @Test(arguments: [true, false])
+    func aNetworkDropIsNotMistakenForAViolation(reset: Bool) async throws {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            try peer.sendText("last")
+            if reset { peer.reset() } else { peer.close() }
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        try await manager.connect()
+        let (messages, error) = await drain(manager)
+        #expect(messages == [.text("last")])
+        #expect((error as? WebSocketClosedError)?.code == .abnormalClosure, "\(String(describing: error))")
+    }
+
+    @Test func sixtyFourBitLengthWithTopBitSetIsAProtocolError() async throws {
+        let outcome = try await provoke { peer in
+            try peer.sendFrameHeader(opcode: RawOpcode.binary, length: 1 << 63, encoding: .bits64)
+        }
+        let error = try #require(outcome.error as? WebSocketProtocolError)
+        #expect(error.protocolError.contains("64-bit"), "\(error.protocolError)")
+        #expect(outcome.serverSaw == ["close 1002"])
+    }
+
+    @Test func invalidUTF8IsClosedWith1007() async throws {
+        let outcome = try await provoke { peer in
+            try peer.sendFrame(opcode: RawOpcode.text, payload: [0x61, 0xC3, 0x28])
+        }
+        let error = try #require(outcome.error as? WebSocketProtocolError)
+        #expect(error.closeCode == .invalidFramePayloadData)
+        #expect(error.protocolError.contains("UTF-8"))
+        #expect(outcome.serverSaw == ["close 1007"])
+    }
+
+    @Test func invalidUTF8AcrossFragmentsFailsFast() async throws {
+        let outcome = try await provoke { peer in
+            // "€" is E2 82 AC: the first fragment ends inside it, the second breaks it.
+            try peer.sendFrame(opcode: RawOpcode.text, payload: [0x41, 0xE2, 0x82], fin: false)
+            try peer.sendFrame(opcode: RawOpcode.continuation, payload: [0x28], fin: false)
+            // The message never finishes: the client must not wait for the end to judge it.
+        }
+        let error = try #require(outcome.error as? WebSocketProtocolError)
+        #expect(error.closeCode == .invalidFramePayloadData)
+        #expect(outcome.serverSaw == ["close 1007"])
+    }
+
+    @Test func truncatedCodePointAtTheEndIsInvalid() async throws {
+        let outcome = try await provoke { peer in
+            try peer.sendFrame(opcode: RawOpcode.text, payload: [0x41, 0xF0, 0x9F, 0x98])
+        }
+        #expect((outcome.error as? WebSocketProtocolError)?.closeCode == .invalidFramePayloadData)
+    }
+
+    @Test func messageOverTheLimitIsClosedWith1009NamingTheLimit() async throws {
+        let config = testConfiguration { $0.maxMessageSize = 1000 }
+        let outcome = try await provoke(configuration: config) { peer in
+            try peer.sendBinary([UInt8](repeating: 1, count: 1000))
+            try peer.sendFrame(opcode: RawOpcode.binary, payload: [UInt8](repeating: 2, count: 600), fin: false)
+            try peer.sendFrame(opcode: RawOpcode.continuation, payload: [UInt8](repeating: 2, count: 600), fin: true)
+        }
+        let error = try #require(outcome.error as? WebSocketProtocolError)
+        #expect(error.closeCode == .messageTooBig)
+        #expect(error.protocolError.contains("1000"), "\(error.protocolError)")
+        #expect(outcome.messages.count == 1)
+        #expect(outcome.serverSaw == ["close 1009"])
+    }
+
+    @Test func fragmentsWithPingsInBetweenArriveWholeAndPingsAreAnswered() async throws {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            try peer.sendFrame(opcode: RawOpcode.text, payload: Array("Hel".utf8), fin: false)
+            try peer.sendPing([9, 8, 7])
+            try peer.sendFrame(opcode: RawOpcode.continuation, payload: Array("lo, ".utf8), fin: false)
+            try peer.sendFrame(opcode: RawOpcode.pong, payload: [1])  // unsolicited: ignored
+            try peer.sendFrame(opcode: RawOpcode.continuation, payload: Array("wörld".utf8), fin: true)
+            let pong = try peer.readFrame()
+            peer.record("pong \(pong?.opcode == RawOpcode.pong) \(pong?.payload ?? [])")
+            try peer.sendClose(code: 1000, reason: "bye")
+            _ = try peer.readUntilClose()
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        try await manager.connect()
+        let (messages, error) = await drain(manager)
+        #expect(error == nil)
+        #expect(messages == [.text("Hello, wörld")])
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        #expect(server.scriptRecords == ["pong true [9, 8, 7]"])
+    }
+
+    @Test func everyClientFrameIsMasked() async throws {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            var masked: [Bool] = []
+            for _ in 0..<3 {
+                guard let frame = try peer.readFrame() else { break }
+                masked.append(frame.masked)
+            }
+            peer.record("masked \(masked)")
+            try peer.sendClose(code: 1000)
+            _ = try peer.readUntilClose()
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        try await manager.connect()
+        try await manager.send("text")
+        try await manager.send([1, 2, 3])
+        try await manager.send("")
+        _ = await drain(manager)
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        #expect(server.scriptRecords == ["masked [true, true, true]"])
+    }
+}
