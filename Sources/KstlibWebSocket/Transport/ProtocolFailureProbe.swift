@@ -7,7 +7,8 @@ internal import CLWSShim
 /// oversized control frame, orphan continuation, bad 64-bit length) only as an INFO log line,
 /// `"<reason>"` followed by `"client_rx_sm exited, DROPPING"`, then closes the TCP connection
 /// with the same callbacks as a reset. The C log hook keeps, per service thread, the line before
-/// that marker. The close that follows runs on the same call stack (`CLIENT_CLOSED`, or
+/// that marker when it is one of the parser's violation reasons (the marker alone also follows a
+/// normal close acknowledgement). The close that follows runs on the same call stack (`CLIENT_CLOSED`, or
 /// `WS_CLIENT_DROP_PROTOCOL` when a protocol was bound, comes before any other connection's data
 /// callback), so the connection that sees that close with a pending failure is the one that
 /// failed. A data callback in between
