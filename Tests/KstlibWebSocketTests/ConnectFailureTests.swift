@@ -73,11 +73,9 @@ import Testing
         defer { server.stop() }
         let config = testConfiguration { $0.connectionTimeout = .milliseconds(300) }
         let manager = WebSocketManager(url: server.url("/"), configuration: config)
-        let start = ContinuousClock.now
         let error = try await #require(throws: WebSocketTimeoutError.self) { try await manager.connect() }
         #expect(error.operation == "connect")
         #expect(error.timeout == .milliseconds(300))
-        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(manager.state == .disconnected)
         // The abandoned attempt's socket is closed, not leaked.
         #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
