@@ -80,13 +80,25 @@ public struct WebSocketConfiguration: Sendable {
     /// Asked every ``reconnectCheckInterval`` after a proactive disconnect.
     public var shouldReconnect: (@Sendable () async -> ReconnectDecision)? = nil
     /// Called after every successful connect (and reconnect).
-    public var onConnect: (@Sendable () async -> Void)? = nil
+    public var onConnect: (@Sendable () async throws -> Void)? = nil
     /// Called after every disconnect with its reason.
-    public var onDisconnect: (@Sendable (DisconnectReason) async -> Void)? = nil
-    /// Called for every received message, in order, off the event-loop thread.
-    public var onMessage: (@Sendable (WebSocketMessage) async -> Void)? = nil
-    /// Called for noteworthy events (queue overflow, rotation) with a channel, a message and context.
-    public var onAlert: (@Sendable (String, String, [String: String]) async -> Void)? = nil
+    public var onDisconnect: (@Sendable (DisconnectReason) async throws -> Void)? = nil
+    /// Called for every received message, in order, off the event-loop thread. Messages also
+    /// go to ``WebSocketManager/stream()``.
+    public var onMessage: (@Sendable (WebSocketMessage) async throws -> Void)? = nil
+    /// Called for noteworthy events with a channel (`"queue"`, `"rotation"`), a message and
+    /// context.
+    public var onAlert: (@Sendable (String, String, [String: String]) async throws -> Void)? = nil
+
+    // MARK: Gapless rotation
+    /// Identifies a message across connections during a gapless rotation (for example its
+    /// sequence number or trade id). `nil` (the default) compares whole messages: two messages
+    /// with the same type and bytes are the same message. Return `nil` from the closure for a
+    /// message that must never be treated as a duplicate.
+    public var messageKey: (@Sendable (WebSocketMessage) -> String?)? = nil
+    /// How long the two connections of a gapless rotation may run side by side before the
+    /// switch is forced (with an alert) for lack of a common message.
+    public var rotationOverlapTimeout: Duration = .seconds(10)
 
     /// The defaults of kstlib.websocket.
     public init() {}

@@ -17,12 +17,20 @@ final class ConnectionLink: TransportSink {
 
     /// Which connection of the manager this is; events of an old generation are ignored.
     let generation: Int
+    /// Set for the new connection of a gapless rotation: its messages go through the merger.
+    let standby: RotationMerger?
     private let state: Mutex<State>
+    /// Set once the manager has moved on from this connection: its late messages are dropped.
+    private let retiredFlag = Atomic<Bool>(false)
 
-    init(manager: WebSocketManager, generation: Int) {
+    init(manager: WebSocketManager, generation: Int, standby: RotationMerger? = nil) {
         self.generation = generation
+        self.standby = standby
         state = Mutex(State(manager: manager))
     }
+
+    var isRetired: Bool { retiredFlag.load(ordering: .acquiring) }
+    func retire() { retiredFlag.store(true, ordering: .releasing) }
 
     var manager: WebSocketManager? { state.withLock { $0.manager } }
 
@@ -80,8 +88,8 @@ final class ConnectionLink: TransportSink {
     }
 
     func transportReceived(_ message: WebSocketMessage) -> Bool {
-        guard let manager else { return true }
-        return manager.deliver(message)
+        guard !isRetired, let manager else { return true }
+        return manager.deliver(message, from: self)
     }
 
     func transportPong(roundTrip: Duration) {

@@ -4,6 +4,9 @@ import Foundation
 extension WebSocketManager {
     /// Connects, retrying like a reconnect when ``WebSocketConfiguration/autoReconnect`` is on.
     ///
+    /// Also the way back after a proactive ``requestDisconnect(reconnectAfter:reason:)`` that did
+    /// not schedule a reconnect: the stream carries on across it.
+    ///
     /// - Throws: ``WebSocketConnectionError`` (bad URL, DNS, refused, TLS, HTTP status; after
     ///   every attempt), or ``WebSocketTimeoutError`` with operation `"connect"` when the last
     ///   attempt timed out.
@@ -17,6 +20,8 @@ extension WebSocketManager {
             guard core.state == .disconnected else {
                 throw WebSocketConnectionError("a connection attempt is already in progress", url: url, attempts: 0)
             }
+            core.pendingReconnect?.cancel()
+            core.pendingReconnect = nil
             return true
         }
         guard proceed else { return }
@@ -42,12 +47,17 @@ extension WebSocketManager {
         }
     }
 
-    /// Makes up to `maxAttempts` attempts, waiting between them as the strategy says.
-    func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool) async throws {
+    /// Makes up to `maxAttempts` attempts. A reconnect waits before every attempt
+    /// (`reconnectDelay * 2^(n-1)` before attempt n with exponential backoff); an initial connect
+    /// tries at once and waits only before its retries.
+    func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool, waitFirst: Bool? = nil) async throws {
         var attempt = 0
+        let waitsFirst = waitFirst ?? reconnecting
         while true {
             attempt += 1
             do {
+                let wait = waitsFirst ? attempt : attempt - 1
+                if wait > 0 { try await clock.sleep(for: try await delay(beforeRetry: wait)) }
                 try await attemptConnection(endpoint)
                 afterConnect(reconnecting: reconnecting)
                 return
@@ -57,14 +67,13 @@ extension WebSocketManager {
                     throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
                 }
                 logger.debug("connection attempt failed, retrying", metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
-                let delay = try await delayBeforeAttempt(attempt + 1)
-                try await clock.sleep(for: delay)
             }
         }
     }
 
-    /// The delay before attempt number `attempt` (the first retry is attempt 2).
-    func delayBeforeAttempt(_ attempt: Int) async throws -> Duration {
+    /// How long to wait before retry number `retry` (1-based), as the strategy says; the
+    /// callback-controlled strategy asks ``WebSocketConfiguration/shouldReconnect``.
+    func delay(beforeRetry retry: Int) async throws -> Duration {
         let config = configuration
         if config.reconnectStrategy == .callbackControlled, let ask = config.shouldReconnect {
             while true {
@@ -75,7 +84,7 @@ extension WebSocketManager {
                 }
             }
         }
-        return config.reconnectStrategy.delay(attempt: attempt - 1, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
+        return config.reconnectStrategy.delay(attempt: retry, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
     }
 
     private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool) -> any Error {
@@ -88,39 +97,52 @@ extension WebSocketManager {
     }
 
     /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.
-    func attemptConnection(_ endpoint: WebSocketURL) async throws {
-        let generation = core.withLock { core -> Int in
+    /// A `standby` attempt (gapless rotation) opens beside the current connection instead of
+    /// replacing it.
+    @discardableResult
+    func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil) async throws -> (ConnectionLink, LWSConnection) {
+        let generation = standby != nil ? -1 : core.withLock { core -> Int in
             core.generation += 1
             return core.generation
         }
-        let link = ConnectionLink(manager: self, generation: generation)
+        let link = ConnectionLink(manager: self, generation: generation, standby: standby)
         let config = configuration
         let loop = self.loop
         let timeout = config.connectionTimeout
-        try await withDeadline(timeout, clock: clock, timeoutError: {
+        let connection = try await withDeadline(timeout, clock: clock, timeoutError: {
             WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
         }) {
             let address = try await Resolver.resolve(endpoint.host)
-            var options = LWSConnection.Options(url: endpoint, address: address)
-            options.headers = config.headers
-            options.subprotocols = config.subprotocols
-            options.origin = config.origin
-            options.maxMessageSize = config.maxMessageSize
-            options.pingInterval = config.pingInterval
-            options.pingTimeout = config.pingTimeout
-            options.compression = config.compression
-            let connection = LWSConnection(options: options, sink: link)
+            let connection = LWSConnection(options: Self.transportOptions(config, endpoint: endpoint, address: address), sink: link)
             link.attach(connection)
             guard connection.open(on: loop) else {
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
             }
             try await link.waitOpen()
+            return connection
         }
+        return (link, connection)
+    }
+
+    static func transportOptions(_ config: WebSocketConfiguration, endpoint: WebSocketURL, address: String) -> LWSConnection.Options {
+        var options = LWSConnection.Options(url: endpoint, address: address)
+        options.headers = config.headers
+        options.subprotocols = config.subprotocols
+        options.origin = config.origin
+        options.maxMessageSize = config.maxMessageSize
+        options.pingInterval = config.pingInterval
+        options.pingTimeout = config.pingTimeout
+        options.compression = config.compression
+        return options
     }
 
     /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the
     /// manager's current one before any of its messages or its end can be reported.
     func adopt(_ link: ConnectionLink, connection: LWSConnection, subprotocol: String?) -> Bool {
+        if let merger = link.standby {
+            // A rotation's new connection stays beside the current one until the merge switches.
+            return rotation.withLock { $0 === merger }
+        }
         let (adopted, woken) = core.withLock { core -> (Bool, [CheckedContinuation<Bool, Never>]) in
             guard link.generation == core.generation, core.state == .connecting || core.state == .reconnecting else {
                 return (false, [])
@@ -131,14 +153,16 @@ extension WebSocketManager {
             core.connectedAt = .now
             return (true, Self.transition(&core, to: .connected))
         }
-        if adopted {
-            statistics.withLock { stats in
-                stats.connects += 1
-                stats.lastConnectTime = Date()
-            }
-        }
+        if adopted { recordConnect() }
         woken.forEach { $0.resume(returning: true) }
         return adopted
+    }
+
+    func recordConnect() {
+        statistics.withLock { stats in
+            stats.connects += 1
+            stats.lastConnectTime = Date()
+        }
     }
 
     /// Bookkeeping after a successful attempt, off the loop thread.
@@ -146,6 +170,7 @@ extension WebSocketManager {
         if reconnecting { statistics.withLock { $0.reconnects += 1 } }
         logger.debug("connected", metadata: ["url": "\(url)"])
         resendSubscriptions()
-        if let onConnect = configuration.onConnect { callbacks.run { await onConnect() } }
+        startProactiveChecks()
+        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
     }
 }

@@ -6,32 +6,41 @@ extension WebSocketManager {
     private enum Aftermath {
         case ignore
         case reconnect
+        case proactive(ProactivePlan)
         case finish(Inbox.Ending)
     }
 
     /// Called on the event-loop thread when the current connection is over.
     func connectionEnded(_ link: ConnectionLink, _ end: TransportEnd) {
+        abandonRotation(ifOld: link)
         let autoReconnect = configuration.autoReconnect
-        let (aftermath, reason, woken) = core.withLock { core -> (Aftermath, DisconnectReason, [CheckedContinuation<Bool, Never>]) in
-            guard core.link === link else { return (.ignore, .networkError, []) }
+        let (aftermath, reason, checks, woken) = core.withLock { core -> (Aftermath, DisconnectReason, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            guard core.link === link else { return (.ignore, .networkError, nil, []) }
             core.connection = nil
             core.link = nil
             core.connectedAt = nil
+            let checks = core.proactiveChecks
+            core.proactiveChecks = nil
             let reason = core.pendingReason ?? Self.reason(for: end)
+            let plan = core.proactivePlan
             core.pendingReason = nil
+            core.proactivePlan = nil
             core.lastClose = WebSocketClose(end)
             switch core.state {
             case .closing:
-                return (.finish(.finished), reason, Self.transition(&core, to: .closed))
+                return (.finish(.finished), reason, checks, Self.transition(&core, to: .closed))
+            case .connected where plan != nil:
+                return (.proactive(plan!), reason, checks, Self.transition(&core, to: .disconnected))
             case .connected where reason.isReactive && autoReconnect && !core.isShutdown:
-                return (.reconnect, reason, Self.transition(&core, to: .reconnecting))
+                return (.reconnect, reason, checks, Self.transition(&core, to: .reconnecting))
             case .connected:
-                return (.finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason,
+                return (.finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason, checks,
                         Self.transition(&core, to: .disconnected))
             default:
-                return (.ignore, reason, [])
+                return (.ignore, reason, checks, [])
             }
         }
+        checks?.cancel()
         woken.forEach { $0.resume(returning: true) }
         if case .ignore = aftermath { return }
         recordDisconnect(reason)
@@ -39,6 +48,7 @@ extension WebSocketManager {
         switch aftermath {
         case .ignore: break
         case .reconnect: startReconnecting()
+        case .proactive(let plan): follow(plan)
         case .finish(let ending): inbox.end(ending)
         }
     }
@@ -77,17 +87,17 @@ extension WebSocketManager {
             if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
             stats.lastDisconnectTime = Date()
         }
-        if let onDisconnect = configuration.onDisconnect { callbacks.run { await onDisconnect(reason) } }
+        if let onDisconnect = configuration.onDisconnect { callbacks.run { try await onDisconnect(reason) } }
     }
 
     /// Reconnects in the background with the configured strategy; gives up with
     /// ``WebSocketReconnectError`` after ``WebSocketConfiguration/maxReconnectAttempts``.
-    func startReconnecting() {
+    /// `waitFirst` is false for a reconnect the application scheduled: it already waited.
+    func startReconnecting(waitFirst: Bool = true) {
         let task = Task { [self] in
             do {
                 let endpoint = try validatedEndpoint()
-                try await clock.sleep(for: delayBeforeAttempt(2))
-                try await establish(endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true)
+                try await establish(endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true, waitFirst: waitFirst)
             } catch {
                 let woken = core.withLock { core in
                     core.state == .reconnecting ? Self.transition(&core, to: .disconnected) : []
@@ -110,6 +120,7 @@ extension WebSocketManager {
         let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
+            Self.cancelPlans(&core)
             switch core.state {
             case .closed, .closing:
                 return (core.connection, task, [])
@@ -139,6 +150,7 @@ extension WebSocketManager {
         let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
+            Self.cancelPlans(&core)
             core.generation += 1
             let connection = core.connection
             core.connection = nil
@@ -150,6 +162,15 @@ extension WebSocketManager {
         if connection != nil { recordDisconnect(.userRequested) }
         connection?.abort()
         inbox.end(.finished)
+    }
+
+    /// Cancels planned reconnects and the proactive checks (lock held).
+    static func cancelPlans(_ core: inout Core) {
+        core.pendingReconnect?.cancel()
+        core.pendingReconnect = nil
+        core.proactiveChecks?.cancel()
+        core.proactiveChecks = nil
+        core.proactivePlan = nil
     }
 
     /// Closes for good and marks the manager shut down, so supervisors do not restart it.

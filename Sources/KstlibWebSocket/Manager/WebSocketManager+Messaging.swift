@@ -39,20 +39,31 @@ extension WebSocketManager {
     // MARK: Receiving
 
     /// Called on the event-loop thread for every message; `false` asks for backpressure.
+    /// During a gapless rotation the merger decides what reaches the application.
+    func deliver(_ message: WebSocketMessage, from link: ConnectionLink) -> Bool {
+        guard let merger = rotation.withLock({ $0 }) else { return deliver(message) }
+        let out = link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
+        var keepReading = true
+        for message in out where !deliver(message) { keepReading = false }
+        return keepReading
+    }
+
+    /// Hands one message to the application: statistics, `onMessage`, the inbox.
     func deliver(_ message: WebSocketMessage) -> Bool {
         statistics.withLock { stats in
             stats.messagesReceived += 1
             stats.bytesReceived += message.byteCount
             stats.lastMessageTime = Date()
         }
-        if let onMessage = configuration.onMessage { callbacks.run { await onMessage(message) } }
+        if let onMessage = configuration.onMessage { callbacks.run { try await onMessage(message) } }
         return inbox.push(message)
     }
 
     func recordDrop(total: Int) {
         statistics.withLock { $0.messagesDropped = total }
         if let onAlert = configuration.onAlert {
-            callbacks.run { await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": self.url]) }
+            let url = self.url
+            callbacks.run { try await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": url]) }
         }
     }
 

@@ -35,11 +35,16 @@ extension WebSocketManager {
 
     /// Re-sends the whole set on a fresh connection.
     func resendSubscriptions() {
-        let (channels, requestID, connection) = core.withLock { core -> ([String], Int, LWSConnection?) in
+        if let connection = core.withLock({ $0.connection }) { send(subscriptionsOn: connection) }
+    }
+
+    /// Sends the whole set on `connection` (a reconnect's, or a rotation's new one).
+    func send(subscriptionsOn connection: LWSConnection) {
+        let (channels, requestID) = core.withLock { core -> ([String], Int) in
             core.subscriptionRequestID += 1
-            return (core.subscriptions, core.subscriptionRequestID, core.connection)
+            return (core.subscriptions, core.subscriptionRequestID)
         }
-        guard !channels.isEmpty, let connection else { return }
+        guard !channels.isEmpty else { return }
         for text in configuration.subscriptionFormat.messages(true, channels, requestID) {
             if connection.send(.text(text)) {
                 statistics.withLock { stats in

@@ -29,7 +29,9 @@ public final class WebSocketManager: Sendable {
     let inbox: Inbox
     let statistics = Mutex(WebSocketStats())
     let core = Mutex(Core())
-    let callbacks = CallbackQueue()
+    let callbacks: CallbackQueue
+    /// The merger of a gapless rotation in progress.
+    let rotation = Mutex<RotationMerger?>(nil)
 
     /// The manager's mutable life, behind one lock.
     struct Core {
@@ -43,6 +45,12 @@ public final class WebSocketManager: Sendable {
         /// The reason of a disconnect we caused (kill, proactive), used when its end arrives.
         var pendingReason: DisconnectReason?
         var reconnectTask: Task<Void, Never>?
+        /// A reconnect planned after a proactive disconnect (delay or `shouldReconnect` polling).
+        var pendingReconnect: Task<Void, Never>?
+        /// The proactive checks of the current connection (`shouldDisconnect`, connection age).
+        var proactiveChecks: Task<Void, Never>?
+        /// How the next end of the current connection is followed: set by a proactive disconnect.
+        var proactivePlan: ProactivePlan?
         var stateWaiters: [Int: (predicate: @Sendable (ConnectionState) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
         var nextWaiterID = 0
         var subscriptions: [String] = []
@@ -68,6 +76,7 @@ public final class WebSocketManager: Sendable {
         self.clock = clock
         self.loop = loop
         self.logger = Logger(label: "kstlib.websocket")
+        self.callbacks = CallbackQueue(logger: logger)
         self.endpoint = WebSocketURL.parse(url)
         let owner = WeakManager()
         self.inbox = Inbox(

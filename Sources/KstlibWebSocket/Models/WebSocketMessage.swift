@@ -2,7 +2,7 @@
 public import Foundation
 
 /// One whole WebSocket message: fragments are already reassembled.
-public enum WebSocketMessage: Sendable, Equatable, CustomStringConvertible {
+public enum WebSocketMessage: Sendable, Hashable, CustomStringConvertible {
     /// A text message (always valid UTF-8).
     case text(String)
     /// A binary message.

@@ -13,6 +13,9 @@ public struct WebSocketStats: Sendable, Equatable {
     public var reactiveDisconnects = 0
     /// Successful reconnects after a disconnect.
     public var reconnects = 0
+    /// Gapless rotations (make-before-break), each also counted as a proactive disconnect and a
+    /// connect.
+    public var rotations = 0
     public var messagesReceived = 0
     public var messagesSent = 0
     public var bytesReceived = 0

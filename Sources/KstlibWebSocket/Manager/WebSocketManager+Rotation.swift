@@ -1,0 +1,88 @@
+// Gapless rotation: open and subscribe the new connection before closing the old one.
+import Foundation
+
+extension WebSocketManager {
+    /// Replaces the current connection without a gap: opens the new one beside it, re-sends
+    /// the subscriptions there, merges the two streams until they overlap (see
+    /// ``RotationMerger``), then closes the old one. Returns `false` when the rotation could not
+    /// start or the new connection failed; the caller then falls back to break-before-make.
+    func rotate(reason: DisconnectReason) async -> Bool {
+        guard let endpoint = try? validatedEndpoint() else { return false }
+        let merger = core.withLock { core -> RotationMerger? in
+            guard core.state == .connected, let link = core.link else { return nil }
+            return RotationMerger(old: link, messageKey: configuration.messageKey)
+        }
+        guard let merger, rotation.withLock({ current in
+            guard current == nil else { return false }
+            current = merger
+            return true
+        }) else { return false }
+
+        let newLink: ConnectionLink
+        let newConnection: LWSConnection
+        do {
+            (newLink, newConnection) = try await attemptConnection(endpoint, standby: merger)
+        } catch {
+            endRotation(merger)
+            alert("rotation", "gapless rotation failed to open the new connection; falling back", ["error": "\(error)"])
+            return false
+        }
+        send(subscriptionsOn: newConnection)
+        let overlapped = (try? await withDeadline(configuration.rotationOverlapTimeout, clock: clock, timeoutError: { CancellationError() }) {
+            await merger.waitForSwitch()
+        }) ?? false
+        if !overlapped {
+            for message in merger.forceSwitch() { _ = deliver(message) }
+            if !merger.hasSwitched || !overlapped {
+                alert("rotation", "no common message within the overlap timeout; switched anyway", [:])
+            }
+        }
+        let oldConnection = core.withLock { core -> LWSConnection? in
+            guard core.link === merger.old, core.state == .connected else { return nil }
+            let old = core.connection
+            core.link = newLink
+            core.connection = newConnection
+            core.connectedAt = .now
+            return old
+        }
+        endRotation(merger)
+        guard let oldConnection else {
+            // The old connection died meanwhile and the reactive path took over.
+            newLink.retire()
+            newConnection.close(code: .goingAway, reason: "rotation abandoned")
+            return true
+        }
+        merger.old.retire()
+        oldConnection.close(code: .normalClosure, reason: "rotated: \(reason)")
+        statistics.withLock { $0.rotations += 1 }
+        recordDisconnect(reason)
+        recordConnect()
+        startProactiveChecks()
+        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
+        return true
+    }
+
+    private func endRotation(_ merger: RotationMerger) {
+        rotation.withLock { if $0 === merger { $0 = nil } }
+    }
+
+    /// The old connection of a rotation ended on its own: the rotation is abandoned.
+    func abandonRotation(ifOld link: ConnectionLink) {
+        let merger = rotation.withLock { current -> RotationMerger? in
+            guard let current, current.old === link else { return nil }
+            return current
+        }
+        guard let merger else { return }
+        _ = merger.forceSwitch()
+        endRotation(merger)
+    }
+
+    func alert(_ channel: String, _ message: String, _ context: [String: String]) {
+        logger.notice("\(message)", metadata: context.mapValues { .string($0) })
+        if let onAlert = configuration.onAlert {
+            var context = context
+            context["url"] = url
+            callbacks.run { [context] in try await onAlert(channel, message, context) }
+        }
+    }
+}
