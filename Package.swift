@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "ws-demo", targets: ["ws-demo"]),
         .executable(name: "echo-client", targets: ["echo-client"]),
         .executable(name: "error-handling", targets: ["error-handling"]),
+        .executable(name: "proactive-trading", targets: ["proactive-trading"]),
+        .executable(name: "reconnect-demo", targets: ["reconnect-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -80,6 +82,18 @@ let package = Package(
             name: "error-handling",
             dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
             path: "Examples/error-handling",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "proactive-trading",
+            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
+            path: "Examples/proactive-trading",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "reconnect-demo",
+            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
+            path: "Examples/reconnect-demo",
             swiftSettings: strict
         ),
         .testTarget(
