@@ -3,13 +3,16 @@ import Synchronization
 
 /// Merges the old and the new connection's messages during a gapless rotation.
 ///
-/// The old connection stays the source of truth until the two overlap. The new connection's
-/// messages are held back; each one is recognised by its key (``WebSocketConfiguration/messageKey``,
-/// by default the whole message). The switch happens at the first message both connections
-/// carried: everything the new connection received up to and including it was already
-/// delivered by the old one and is dropped, everything after it is delivered, and from then on
-/// only the new connection counts. Nothing is lost (the old connection delivered everything up to
-/// the overlap) and nothing is delivered twice.
+/// Each message is recognised by its key (``WebSocketConfiguration/messageKey``, by default the
+/// whole message). The old connection stays the source of truth until the two overlap:
+/// - the new connection is *ahead* (its first messages were not delivered yet): it holds them
+///   back until the old connection delivers one of them; the switch happens there, and what the
+///   new connection held after that message is delivered;
+/// - the new connection is *behind* (it brings a message the old one already delivered): the old
+///   connection is frozen at once, and the new one's messages are dropped until the first one
+///   the old connection never delivered.
+/// Either way nothing is lost (the old connection delivered everything up to the switch) and
+/// nothing is delivered twice, provided both connections carry the same ordered feed.
 ///
 /// Every method runs on the event-loop thread (both connections share it); the state is still
 /// behind a mutex because the manager reads it from tasks.
@@ -21,16 +24,21 @@ final class RotationMerger: Sendable {
     }
 
     private struct State {
+        /// Keys the old connection delivered since the rotation started.
         var deliveredKeys: Set<Key> = []
         var held: [(message: WebSocketMessage, key: Key?)] = []
         var switched = false
+        /// After the switch, the new connection's messages the old one delivered are skipped.
+        var catchingUp = false
+        /// The manager has made the new connection its current one.
+        var promoted = false
         var waiter: CheckedContinuation<Bool, Never>?
     }
 
     /// The connection being replaced.
     let old: ConnectionLink
     private let key: @Sendable (WebSocketMessage) -> Key?
-    /// How many messages the new connection may hold back before the merge gives up waiting.
+    /// How many messages the new connection may hold back before the merge stops waiting.
     let holdLimit: Int
     private let state = Mutex(State())
 
@@ -46,16 +54,25 @@ final class RotationMerger: Sendable {
 
     var hasSwitched: Bool { state.withLock { $0.switched } }
 
+    /// Whether the merger has nothing left to do: switched, caught up, and the new connection
+    /// promoted. Until then it must stay in the delivery path.
+    var isFinished: Bool { state.withLock { $0.switched && !$0.catchingUp && $0.promoted } }
+
+    /// Records that the manager now treats the new connection as its own.
+    func markPromoted() { state.withLock { $0.promoted = true } }
+
     /// A message from the old connection: the messages to deliver now.
     func fromOld(_ message: WebSocketMessage) -> [WebSocketMessage] {
         let (out, waiter) = state.withLock { state -> ([WebSocketMessage], CheckedContinuation<Bool, Never>?) in
             if state.switched { return ([], nil) }
             guard let key = key(message) else { return ([message], nil) }
             state.deliveredKeys.insert(key)
-            // The new connection may already hold this message: the overlap is found.
+            // The new connection already holds this message: it was ahead, the overlap is here.
             guard let index = state.held.firstIndex(where: { $0.key == key }) else { return ([message], nil) }
             let after = state.held[(index + 1)...].map(\.message)
-            return ([message] + after, Self.switchOver(&state))
+            state.held = []
+            state.deliveredKeys = []
+            return ([message] + after, Self.switchOver(&state, catchingUp: false))
         }
         waiter?.resume(returning: true)
         return out
@@ -64,15 +81,22 @@ final class RotationMerger: Sendable {
     /// A message from the new connection: the messages to deliver now.
     func fromNew(_ message: WebSocketMessage) -> [WebSocketMessage] {
         let (out, waiter) = state.withLock { state -> ([WebSocketMessage], CheckedContinuation<Bool, Never>?) in
-            if state.switched { return ([message], nil) }
             let messageKey = key(message)
+            if state.switched {
+                guard state.catchingUp else { return ([message], nil) }
+                if let messageKey, state.deliveredKeys.contains(messageKey) { return ([], nil) }
+                state.catchingUp = false
+                state.deliveredKeys = []
+                return ([message], nil)
+            }
             if let messageKey, state.deliveredKeys.contains(messageKey) {
-                // The old connection delivered it: the new one has caught up. What it held
-                // before this point is older still, so it was delivered too.
-                return ([], Self.switchOver(&state))
+                // The new connection is behind: freeze the old one here and let the new one
+                // catch up past what was delivered.
+                state.held = []
+                return ([], Self.switchOver(&state, catchingUp: true))
             }
             state.held.append((message, messageKey))
-            if state.held.count >= holdLimit { return (forcedFlush(&state), Self.switchOver(&state)) }
+            if state.held.count >= holdLimit { return (Self.forcedFlush(&state), Self.switchOver(&state, catchingUp: true)) }
             return ([], nil)
         }
         waiter?.resume(returning: true)
@@ -84,7 +108,7 @@ final class RotationMerger: Sendable {
     func forceSwitch() -> [WebSocketMessage] {
         let (out, waiter) = state.withLock { state -> ([WebSocketMessage], CheckedContinuation<Bool, Never>?) in
             if state.switched { return ([], nil) }
-            return (forcedFlush(&state), Self.switchOver(&state))
+            return (Self.forcedFlush(&state), Self.switchOver(&state, catchingUp: true))
         }
         waiter?.resume(returning: false)
         return out
@@ -112,17 +136,16 @@ final class RotationMerger: Sendable {
         }
     }
 
-    private func forcedFlush(_ state: inout State) -> [WebSocketMessage] {
-        state.held.filter { item in item.key.map { !state.deliveredKeys.contains($0) } ?? true }.map(\.message)
+    private static func forcedFlush(_ state: inout State) -> [WebSocketMessage] {
+        let out = state.held.filter { item in item.key.map { !state.deliveredKeys.contains($0) } ?? true }.map(\.message)
+        state.held = []
+        return out
     }
 
-    private static func switchOver(_ state: inout State) -> CheckedContinuation<Bool, Never>? {
+    private static func switchOver(_ state: inout State, catchingUp: Bool) -> CheckedContinuation<Bool, Never>? {
         state.switched = true
-        state.held = []
-        state.deliveredKeys = []
+        state.catchingUp = catchingUp
         defer { state.waiter = nil }
         return state.waiter
     }
 }
-
-

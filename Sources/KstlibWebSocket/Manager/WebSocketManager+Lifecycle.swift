@@ -12,7 +12,7 @@ extension WebSocketManager {
 
     /// Called on the event-loop thread when the current connection is over.
     func connectionEnded(_ link: ConnectionLink, _ end: TransportEnd) {
-        abandonRotation(ifOld: link)
+        abandonRotation(ifInvolving: link)
         let autoReconnect = configuration.autoReconnect
         let (aftermath, reason, checks, woken) = core.withLock { core -> (Aftermath, DisconnectReason, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             guard core.link === link else { return (.ignore, .networkError, nil, []) }
@@ -41,9 +41,13 @@ extension WebSocketManager {
             }
         }
         checks?.cancel()
-        woken.forEach { $0.resume(returning: true) }
-        if case .ignore = aftermath { return }
+        if case .ignore = aftermath {
+            woken.forEach { $0.resume(returning: true) }
+            return
+        }
+        // Statistics first: whoever waits for the new state must see them counted.
         recordDisconnect(reason)
+        woken.forEach { $0.resume(returning: true) }
         logger.debug("disconnected", metadata: ["url": "\(url)", "reason": "\(reason)", "end": "\(end)"])
         switch aftermath {
         case .ignore: break

@@ -45,6 +45,7 @@ extension WebSocketManager {
         let out = link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
         var keepReading = true
         for message in out where !deliver(message) { keepReading = false }
+        if merger.isFinished { endRotation(merger) }
         return keepReading
     }
 

@@ -33,9 +33,7 @@ extension WebSocketManager {
         }) ?? false
         if !overlapped {
             for message in merger.forceSwitch() { _ = deliver(message) }
-            if !merger.hasSwitched || !overlapped {
-                alert("rotation", "no common message within the overlap timeout; switched anyway", [:])
-            }
+            alert("rotation", "no common message within the overlap timeout; switched anyway", [:])
         }
         let oldConnection = core.withLock { core -> LWSConnection? in
             guard core.link === merger.old, core.state == .connected else { return nil }
@@ -45,14 +43,17 @@ extension WebSocketManager {
             core.connectedAt = .now
             return old
         }
-        endRotation(merger)
         guard let oldConnection else {
+            endRotation(merger)
             // The old connection died meanwhile and the reactive path took over.
             newLink.retire()
             newConnection.close(code: .goingAway, reason: "rotation abandoned")
             return true
         }
         merger.old.retire()
+        merger.markPromoted()
+        // The merger stays in the delivery path while the new connection catches up.
+        if merger.isFinished { endRotation(merger) }
         oldConnection.close(code: .normalClosure, reason: "rotated: \(reason)")
         statistics.withLock { $0.rotations += 1 }
         recordDisconnect(reason)
@@ -62,14 +63,14 @@ extension WebSocketManager {
         return true
     }
 
-    private func endRotation(_ merger: RotationMerger) {
+    func endRotation(_ merger: RotationMerger) {
         rotation.withLock { if $0 === merger { $0 = nil } }
     }
 
-    /// The old connection of a rotation ended on its own: the rotation is abandoned.
-    func abandonRotation(ifOld link: ConnectionLink) {
+    /// One of a rotation's connections ended on its own: the rotation is abandoned.
+    func abandonRotation(ifInvolving link: ConnectionLink) {
         let merger = rotation.withLock { current -> RotationMerger? in
-            guard let current, current.old === link else { return nil }
+            guard let current, current.old === link || link.standby === current else { return nil }
             return current
         }
         guard let merger else { return }
