@@ -73,6 +73,10 @@ public struct WebSocketConfiguration: Sendable {
     public var origin: String? = nil
     /// permessage-deflate (RFC 7692) offer.
     public var compression: Compression = .init()
+    /// How `wss://` verifies the server and presents the client.
+    public var tls: TLSConfiguration = .init()
+    /// An HTTP CONNECT proxy.
+    public var proxy: ProxyConfiguration = .none
 
     // MARK: Callbacks
     /// Asked every ``disconnectCheckInterval`` while connected; `true` disconnects proactively.

@@ -10,6 +10,11 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         let name: String
         /// The URL is not a valid `ws://` or `wss://` URL.
         public static let invalidURL = Kind(name: "invalidURL")
+        /// The request itself is invalid (a header with CR/LF/NUL, a reserved header, a bad
+        /// subprotocol token); nothing was sent.
+        public static let invalidRequest = Kind(name: "invalidRequest")
+        /// A proxy could not be reached or refused the `CONNECT`.
+        public static let proxy = Kind(name: "proxy")
         /// The host name did not resolve.
         public static let dnsFailure = Kind(name: "dnsFailure")
         /// The TCP connection was refused or could not be made.

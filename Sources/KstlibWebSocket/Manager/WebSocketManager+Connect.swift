@@ -12,6 +12,9 @@ extension WebSocketManager {
     ///   attempt timed out.
     public func connect() async throws {
         let endpoint = try validatedEndpoint()
+        if let invalid = HandshakeRequest.validate(configuration) {
+            throw WebSocketConnectionError("invalid handshake request: \(invalid.reason)", url: url, attempts: 0, lastError: invalid)
+        }
         let proceed = try core.withLock { core -> Bool in
             if core.isShutdown || core.state == .closed || core.state == .closing {
                 throw WebSocketConnectionError("the manager is closed", url: url, attempts: 0)
@@ -109,11 +112,24 @@ extension WebSocketManager {
         let config = configuration
         let loop = self.loop
         let timeout = config.connectionTimeout
+        let proxy = proxyServer(for: endpoint)
+        if endpoint.secure && !config.tls.insecure.isEmpty {
+            logger.warning("TLS verification relaxed for this connection", metadata: ["url": "\(url)", "insecure": "\(config.tls.insecure)"])
+        }
         let connection = try await withDeadline(timeout, clock: clock, timeoutError: {
             WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
         }) {
-            let address = try await Resolver.resolve(endpoint.host)
-            let connection = LWSConnection(options: Self.transportOptions(config, endpoint: endpoint, address: address), sink: link)
+            var options: LWSConnection.Options
+            if let proxy {
+                // The proxy resolves the target; we resolve only the proxy, off the loop.
+                let proxyAddress = try await Resolver.resolve(proxy.host)
+                options = Self.transportOptions(config, endpoint: endpoint, address: endpoint.host)
+                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: proxyAddress, port: proxy.port))
+            } else {
+                let address = try await Resolver.resolve(endpoint.host)
+                options = Self.transportOptions(config, endpoint: endpoint, address: address)
+            }
+            let connection = LWSConnection(options: options, sink: link)
             link.attach(connection)
             guard connection.open(on: loop) else {
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
@@ -133,7 +149,18 @@ extension WebSocketManager {
         options.pingInterval = config.pingInterval
         options.pingTimeout = config.pingTimeout
         options.compression = config.compression
+        options.insecure = config.tls.insecure
+        options.vhost = VhostSettings(tls: config.tls, proxy: nil)
         return options
+    }
+
+    /// The HTTP proxy to go through for `endpoint`, if any.
+    func proxyServer(for endpoint: WebSocketURL) -> (host: String, port: Int)? {
+        switch configuration.proxy {
+        case .none: return nil
+        case .http(let host, let port): return (host, port)
+        case .environment: return ProxyEnvironment.proxy(for: endpoint, environment: ProcessInfo.processInfo.environment)
+        }
     }
 
     /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the

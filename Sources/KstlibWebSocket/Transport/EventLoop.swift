@@ -43,6 +43,7 @@ final class EventLoop: @unchecked Sendable {
     private var live: [ObjectIdentifier: LWSConnection] = [:]
     private var stopDeadline: ContinuousClock.Instant?
     private let tables = ContextTables()
+    private lazy var vhosts = VhostRegistry(tables: tables)
 
     /// The name every client connection binds to (`local_protocol_name`).
     var protocolName: UnsafePointer<CChar> { tables.protocolName }
@@ -91,7 +92,9 @@ final class EventLoop: @unchecked Sendable {
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(tables.protocols)
         info.extensions = UnsafePointer(tables.extensions)
+        // Vhosts are ours to create: one per trust store / client identity / proxy.
         info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
+            | UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
         info.pt_serv_buf_size = 64 * 1024
         // Our own timers govern connects; these are only backstops.
         info.timeout_secs = 120
@@ -99,7 +102,11 @@ final class EventLoop: @unchecked Sendable {
         info.fd_limit_per_thread = UInt32(FileDescriptorLimit.current)
         // Unretained: `self` outlives the context, which is destroyed at the end of this method.
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        let context = lws_create_context(&info)
+        var context = lws_create_context(&info)
+        if let created = context, case .failure = vhosts.vhost(for: .standard, context: created) {
+            lws_context_destroy(created)
+            context = nil
+        }
         let handle = context.map(ContextHandle.init)
         queue.withLock {
             $0.context = handle
@@ -151,6 +158,11 @@ final class EventLoop: @unchecked Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + grace.timeInterval) { [self] in
             queue.withLock { if let context = $0.context?.pointer { lws_cancel_service(context) } }
         }
+    }
+
+    /// The vhost a connection with `settings` belongs to (service thread).
+    func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure> {
+        vhosts.vhost(for: settings, context: context)
     }
 
     func register(_ connection: LWSConnection) {

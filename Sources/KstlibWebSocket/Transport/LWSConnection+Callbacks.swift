@@ -89,10 +89,7 @@ extension LWSConnection {
         var headers: [String: String] = [:]
         if status > 0 && status != 101 {
             kind = .httpStatus
-            for (token, name) in [(WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"), (WSI_TOKEN_HTTP_LOCATION, "location"),
-                                  (WSI_TOKEN_HTTP_WWW_AUTHENTICATE, "www-authenticate"), (WSI_TOKEN_HTTP_RETRY_AFTER, "retry-after")] {
-                if let value = headerValue(wsi, token) { headers[name] = value }
-            }
+            headers = responseHeaders(wsi)
         } else if text.contains("SSL") || text.contains("ssl") || text.contains("tls") {
             kind = .tls
         } else if text.hasPrefix("HS:") {
@@ -136,6 +133,21 @@ extension LWSConnection {
         let bytes = Array(text.utf8.prefix(capacity - 1)) + [0]
         buffer.copyMemory(from: bytes, byteCount: bytes.count)
         return 0
+    }
+
+    /// Every response header libwebsockets parsed (it knows the common ones by token), with
+    /// lower-case names; custom headers it has no token for are not reachable in 4.1.
+    private func responseHeaders(_ wsi: OpaquePointer) -> [String: String] {
+        var headers: [String: String] = [:]
+        for index in 0..<WSI_TOKEN_COUNT.rawValue {
+            let token = lws_token_indexes(rawValue: index)
+            guard let namePointer = lws_token_to_string(token) else { continue }
+            var name = String(decoding: UnsafeRawBufferPointer(start: namePointer, count: strlen(UnsafeRawPointer(namePointer).assumingMemoryBound(to: CChar.self))), as: UTF8.self)
+            guard name.hasSuffix(":") else { continue }  // pseudo tokens such as the request line
+            name.removeLast()
+            if let value = headerValue(wsi, token) { headers[name.lowercased()] = value }
+        }
+        return headers
     }
 
     /// A request or response header as a string, or nil when absent.

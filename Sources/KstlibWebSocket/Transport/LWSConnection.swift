@@ -26,6 +26,8 @@ final class LWSConnection: @unchecked Sendable {
         var pingInterval: Duration?
         var pingTimeout: Duration = .seconds(10)
         var compression = WebSocketConfiguration.Compression()
+        var vhost = VhostSettings.standard
+        var insecure: TLSConfiguration.InsecureOptions = []
     }
 
     private struct Outbox {
@@ -123,9 +125,13 @@ final class LWSConnection: @unchecked Sendable {
         info.origin = options.origin.map(strings.copy)
         info.protocol = options.subprotocols.isEmpty ? nil : strings.copy(options.subprotocols.joined(separator: ", "))
         info.local_protocol_name = loop.protocolName
-        var flags = Int32(LCCSCF_HTTP_NO_FOLLOW_REDIRECT.rawValue)
-        if url.secure { flags |= Int32(LCCSCF_USE_SSL.rawValue) }
-        info.ssl_connection = flags
+        switch loop.vhost(for: options.vhost, context: context) {
+        case .success(let vhost): info.vhost = vhost
+        case .failure(let failure):
+            failToStart(failure)
+            return
+        }
+        info.ssl_connection = Self.connectionFlags(secure: url.secure, insecure: options.insecure)
         info.retry_and_idle_policy = loop.idlePolicy
         // Unretained: `loop.register` holds the connection until WSI_DESTROY (see EventLoopCallback).
         info.opaque_user_data = Unmanaged.passUnretained(self).toOpaque()
@@ -141,8 +147,24 @@ final class LWSConnection: @unchecked Sendable {
 
     /// Reports a connection that never reached libwebsockets.
     func failToStart(_ reason: String) {
-        handshakeFailure = WebSocketHandshakeFailure(kind: .unavailable, reason: reason)
+        failToStart(WebSocketHandshakeFailure(kind: .unavailable, reason: reason))
+    }
+
+    func failToStart(_ failure: WebSocketHandshakeFailure) {
+        handshakeFailure = failure
         finish()
+    }
+
+    /// `LCCSCF_*` flags: TLS on for wss, redirects never followed silently, relaxations opt-in.
+    static func connectionFlags(secure: Bool, insecure: TLSConfiguration.InsecureOptions) -> Int32 {
+        var flags = Int32(LCCSCF_HTTP_NO_FOLLOW_REDIRECT.rawValue)
+        guard secure else { return flags }
+        flags |= Int32(LCCSCF_USE_SSL.rawValue)
+        if insecure.contains(.allowSelfSigned) { flags |= Int32(LCCSCF_ALLOW_SELFSIGNED.rawValue) }
+        if insecure.contains(.allowUnknownIssuer) { flags |= Int32(LCCSCF_ALLOW_INSECURE.rawValue) }
+        if insecure.contains(.skipHostnameVerification) { flags |= Int32(LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK.rawValue) }
+        if insecure.contains(.allowExpired) { flags |= Int32(LCCSCF_ALLOW_EXPIRED.rawValue) }
+        return flags
     }
 
     func requestWritable() {

@@ -1,0 +1,63 @@
+// How wss:// connections verify the server and present themselves.
+
+/// TLS settings for `wss://` connections.
+///
+/// By default the server is verified against the system trust store and its certificate must
+/// match the URL's host (the host also goes out as SNI). Every relaxation is opt-in, named for what
+/// it gives up, and logged as a warning on every connect.
+public struct TLSConfiguration: Sendable, Hashable {
+    /// A certificate (or a bundle of them), from a PEM file or PEM text in memory.
+    public enum PEMSource: Sendable, Hashable {
+        case file(String)
+        case pem(String)
+    }
+
+    /// Certificates that checks may relax, each giving up a specific guarantee.
+    public struct InsecureOptions: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Accept a self-signed server certificate (anyone can make one).
+        public static let allowSelfSigned = InsecureOptions(rawValue: 1 << 0)
+        /// Accept a certificate whose issuer is unknown to the trust store.
+        public static let allowUnknownIssuer = InsecureOptions(rawValue: 1 << 1)
+        /// Do not check that the certificate names the host we connect to.
+        public static let skipHostnameVerification = InsecureOptions(rawValue: 1 << 2)
+        /// Accept expired and not-yet-valid certificates.
+        public static let allowExpired = InsecureOptions(rawValue: 1 << 3)
+    }
+
+    /// Extra CA certificates trusted in addition to the system trust store (PEM bundles allowed).
+    public var additionalTrustRoots: [PEMSource] = []
+    /// Leave out the system trust store: trust only ``additionalTrustRoots``.
+    public var excludeSystemTrustStore = false
+    /// A client certificate and its private key, for servers that require mutual TLS.
+    public var clientIdentity: ClientIdentity?
+    /// Checks switched off. Empty by default; anything here is logged as a warning on every connect.
+    public var insecure: InsecureOptions = []
+
+    /// A client certificate (chain) and its private key, both PEM.
+    public struct ClientIdentity: Sendable, Hashable {
+        public var certificate: PEMSource
+        public var privateKey: PEMSource
+        public init(certificate: PEMSource, privateKey: PEMSource) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
+    }
+
+    public init() {}
+
+    /// The settings that need their own libwebsockets vhost (trust store, client identity).
+    var needsOwnContext: Bool { !additionalTrustRoots.isEmpty || excludeSystemTrustStore || clientIdentity != nil }
+}
+
+/// An HTTP proxy reached with `CONNECT`.
+public enum ProxyConfiguration: Sendable, Hashable {
+    /// No proxy (the default).
+    case none
+    /// This proxy, for every connection.
+    case http(host: String, port: Int)
+    /// The conventional `https_proxy` (for wss://), `http_proxy` (for ws://) and `no_proxy`
+    /// environment variables, upper or lower case; only when the application opts in.
+    case environment
+}
