@@ -1,0 +1,78 @@
+// Keepalive: a ping every interval, a distinct timeout when no pong comes back.
+import Foundation
+import Testing
+@testable import KstlibWebSocket
+import KstlibWebSocketServer
+
+@Suite struct KeepaliveTests {
+    /// A server that upgrades and then reads (and counts) frames without ever answering.
+    func silentServer() throws -> RawWebSocketServer {
+        try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            var pings = 0
+            while let frame = try? peer.readFrame(timeout: .seconds(5)) {
+                if frame.opcode == RawOpcode.ping { pings += 1 }
+            }
+            peer.record("pings \(pings)")
+        }
+    }
+
+    @Test func noPongWithinTheTimeoutEndsTheStreamWithAPingTimeout() async throws {
+        let server = try silentServer()
+        defer { server.stop() }
+        let config = testConfiguration {
+            $0.pingInterval = .milliseconds(100)
+            $0.pingTimeout = .milliseconds(200)
+        }
+        let manager = WebSocketManager(url: server.url("/"), configuration: config)
+        try await manager.connect()
+        let (_, error) = await drain(manager)
+        let timeout = try #require(error as? WebSocketTimeoutError, "\(String(describing: error))")
+        #expect(timeout.operation == "ping")
+        #expect(timeout.timeout == .milliseconds(200))
+        #expect(manager.state == .disconnected)
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        #expect(server.scriptRecords == ["pings 1"])
+    }
+
+    @Test func aPingTimeoutIsReactiveAndReconnects() async throws {
+        let server = try silentServer()
+        defer { server.stop() }
+        let reasons = CallLog<DisconnectReason>()
+        let config = testConfiguration {
+            $0.pingInterval = .milliseconds(100)
+            $0.pingTimeout = .milliseconds(200)
+            $0.autoReconnect = true
+            $0.reconnectStrategy = .immediate
+            $0.onDisconnect = { reasons.append($0) }
+        }
+        let manager = WebSocketManager(url: server.url("/"), configuration: config)
+        try await manager.connect()
+        let reconnected = await waitUntil { manager.stats.reconnects >= 1 }
+        #expect(reconnected)
+        #expect(manager.stats.reactiveDisconnects >= 1)
+        await manager.close()
+        #expect(reasons.all.first == .pingTimeout)
+    }
+
+    @Test func pongsKeepTheConnectionAliveAndMeasureTheRoundTrip() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        let config = testConfiguration {
+            $0.pingInterval = .milliseconds(50)
+            $0.pingTimeout = .milliseconds(500)
+        }
+        let manager = WebSocketManager(url: server.url("/echo"), configuration: config)
+        try await manager.connect()
+        let measured = await waitUntil { manager.stats.lastRoundTripTime != nil }
+        #expect(measured)
+        let roundTrip = try #require(manager.stats.lastRoundTripTime)
+        #expect(roundTrip > .zero)
+        // Several intervals later the connection is still up: every ping got its pong.
+        try await manager.send("still here")
+        #expect(try await manager.receive(timeout: .seconds(5)) == .text("still here"))
+        #expect(manager.isConnected)
+        await manager.close()
+    }
+}
