@@ -23,10 +23,11 @@ demo: deps
 build: deps
 	$(SWIFT) build
 
-## Every test, over real sockets on loopback.
+## Every test, over real sockets on loopback. Serial: many tests wait on real sockets and
+## timers, and on two cores parallel tests starve each other's timers.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 examples: deps
 	$(SWIFT) build --product ws-demo && $(SWIFT) build --product echo-client && $(SWIFT) build --product error-handling

@@ -204,8 +204,9 @@ final class LWSConnection: @unchecked Sendable {
         }
         writing = []
         rxBuffer = []
-        sink.transportEnded(endReason())
+        // Leave the loop's table first: whoever the end wakes sees the loop without us.
         loop?.unregister(self)
+        sink.transportEnded(endReason())
     }
 
     private func endReason() -> TransportEnd {
