@@ -10,6 +10,20 @@
 //   "ts":...}` at R per second (default 10; 0 = as fast as the socket takes them), then close
 //   1000 after N (default 0 = unlimited). Accepts subscribe / unsubscribe requests.
 // - `/push?count=N&size=S&binary=1`: N messages of S bytes as fast as possible, then close 1000.
+// - `/feed?rate=R`: ONE numbered sequence per server, broadcast to every `/feed` connection. The
+//   server keeps a single counter and produces message n (n = 1, 2, 3... over the server's life,
+//   shared by all /feed connections) as text `{"seq":n,"ts":S}`, S = seconds since the server
+//   started when n was produced, with 6 decimals. R per second (default 100, at most 50,000;
+//   0, negative or unparsable = default), paced by one timer on the context that produces every
+//   message due since the feed started (floor(elapsed * R)), so high rates stay exact. A
+//   connection gets every message produced while it is open, in order and without gaps, and
+//   nothing from before it joined. Each connection has its own send queue, so a slow reader
+//   delays nobody else; one with more than 100,000 messages pending is dropped (no close
+//   frame). The feed runs while at least one /feed connection is open, at the rate of the one
+//   that started it (a later joiner's R is ignored meanwhile); with none open it pauses and the
+//   next run continues the count. Subscribe / unsubscribe requests are acknowledged as on
+//   /ticker (`{"type":"subscribed","channel":"X"}`) and change nothing. `feedSequence` is the
+//   last n produced.
 // - `/close?code=C&reason=R`: a close frame (default 1000, "") right after the handshake.
 // - `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
 // Any other path gets `HTTP/1.1 404`. permessage-deflate is negotiated when the client offers
@@ -73,6 +87,11 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// Websocket connections accepted since the server started.
     public var totalConnections: Int {
         loop.statistics.accepted.load(ordering: .relaxed)
+    }
+
+    /// The last /feed message number produced (0 before the first). Readable from any thread.
+    public var feedSequence: Int {
+        loop.statistics.feedSequence.load(ordering: .relaxed)
     }
 
     /// Kills every connection's TCP socket without a close frame: clients see an abnormal

@@ -12,6 +12,9 @@ enum Endpoint: Equatable {
     case ticker(TickerOptions)
     /// `/push`: `count` messages of `size` bytes as fast as the client reads, then close 1000.
     case push(PushOptions)
+    /// `/feed`: the server-wide numbered sequence `{"seq":n,"ts":...}`, broadcast to every
+    /// `/feed` connection; subscribe / unsubscribe requests are acknowledged.
+    case feed(FeedOptions)
     /// `/close`: a close frame right after the handshake.
     case close(code: UInt16, reason: String)
     /// `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
@@ -31,6 +34,8 @@ enum Endpoint: Equatable {
             self = .ticker(TickerOptions(query: query))
         case "/push":
             self = .push(PushOptions(query: query))
+        case "/feed":
+            self = .feed(FeedOptions(query: query))
         case "/close":
             let code = query["code"].flatMap { UInt16($0) } ?? 1000
             self = .close(code: code, reason: query["reason"] ?? "")
@@ -67,6 +72,31 @@ struct TickerOptions: Equatable {
         if let symbol = query["symbol"], !symbol.isEmpty {
             self.symbol = symbol
         }
+    }
+}
+
+/// Query parameters of `/feed?rate=R`.
+struct FeedOptions: Equatable {
+    /// Messages per second when the query has no usable rate.
+    static let defaultRate: Double = 100
+    /// The highest rate accepted; larger values are clamped to it.
+    static let maxRate: Double = 50_000
+
+    /// Messages per second of the server-wide sequence, in 0 < rate <= maxRate.
+    var rate: Double = defaultRate
+
+    init(rate: Double = defaultRate) {
+        self.rate = Self.accepted(rate)
+    }
+
+    /// `rate` missing, unparsable, not finite, zero or negative gives the default rate.
+    init(query: [String: String]) {
+        rate = Self.accepted(query["rate"].flatMap { Double($0) } ?? Self.defaultRate)
+    }
+
+    private static func accepted(_ rate: Double) -> Double {
+        guard rate.isFinite, rate > 0 else { return defaultRate }
+        return min(rate, maxRate)
     }
 }
 

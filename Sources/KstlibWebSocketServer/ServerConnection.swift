@@ -18,12 +18,16 @@ protocol ConnectionBehavior: AnyObject {
     func refill(_ connection: ServerConnection) -> Bool
     /// The timer set with `ServerConnection.setTimer` fired.
     func timerFired(_ connection: ServerConnection)
+    /// The connection is gone (LWS_CALLBACK_CLOSED or WSI_DESTROY, or the context is being
+    /// destroyed); called once. Nothing may be sent on it any more.
+    func didClose(_ connection: ServerConnection)
 }
 
 extension ConnectionBehavior {
     func didReceive(_ message: PayloadBuffer, isBinary: Bool, on connection: ServerConnection) {}
     func refill(_ connection: ServerConnection) -> Bool { false }
     func timerFired(_ connection: ServerConnection) {}
+    func didClose(_ connection: ServerConnection) {}
 }
 
 /// One open websocket connection. Created in ESTABLISHED, forgotten in CLOSED.
@@ -106,6 +110,11 @@ final class ServerConnection {
         }
     }
 
+    /// LWS_CALLBACK_CLOSED or LWS_CALLBACK_WSI_DESTROY, whichever comes first.
+    func closed() {
+        behavior.didClose(self)
+    }
+
     /// LWS_CALLBACK_TIMER.
     func timer() {
         if isClosing { return }
@@ -182,6 +191,9 @@ final class ServerConnection {
 
     /// Messages queued and not yet started.
     var queuedMessages: Int { queue.count }
+
+    /// Messages not completely sent: the queued ones plus the one being written, if any.
+    var pendingMessages: Int { queue.count + (current == nil ? 0 : 1) }
 
     /// Payload bytes waiting to be sent.
     var queuedBytes: Int { queue.pendingBytes + (current?.remaining ?? 0) }

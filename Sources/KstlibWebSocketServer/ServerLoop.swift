@@ -33,16 +33,18 @@ struct CancellableContext: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// Open and accepted connection counts, readable from any thread.
+/// Open and accepted connection counts and the last /feed message number, readable from any
+/// thread.
 final class ServerStatistics: Sendable {
     let open = Atomic<Int>(0)
     let accepted = Atomic<Int>(0)
+    let feedSequence = Atomic<Int>(0)
 }
 
 /// The service-thread side of an EmbeddedWebSocketServer.
 ///
 /// `@unchecked Sendable` is safe because the mutable state is split by thread:
-/// - `context`, `connections`, `shuttingDown` and `exitRequested` are read and
+/// - `context`, `connections`, `feed`, `shuttingDown` and `exitRequested` are read and
 ///   written only on the service thread: in `run()` and in the lws callbacks that lws invokes
 ///   from the `lws_service` / `lws_context_destroy` calls that `run()` makes.
 /// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host` and
@@ -70,6 +72,8 @@ final class ServerLoop: @unchecked Sendable {
     // Service thread only.
     private var context: OpaquePointer?
     private var connections: [OpaquePointer: ServerConnection] = [:]
+    /// The server-wide /feed sequence; exists while the context does.
+    private var feed: FeedBroadcaster?
     private var shuttingDown = false
     private var exitRequested = false
 
@@ -121,6 +125,7 @@ final class ServerLoop: @unchecked Sendable {
     /// The body of the service thread: create, serve, destroy.
     private func run() {
         defer { finished.leave() }
+        let serverStart = ContinuousClock.now
         lwss_install_default_log()
         let fdLimit = FileDescriptorLimit.raiseSoftLimit()
         let resources = ServerContextResources(host: host, port: requestedPort, fdLimit: fdLimit)
@@ -141,6 +146,7 @@ final class ServerLoop: @unchecked Sendable {
         }
 
         self.context = context
+        feed = FeedBroadcaster(context: context, statistics: statistics, serverStart: serverStart)
         let cancellable = CancellableContext(pointer: context)
         mailbox.withLock { $0.context = cancellable }
         logger.debug("embedded websocket server listening", metadata: ["host": "\(host)", "port": "\(port)"])
@@ -154,8 +160,11 @@ final class ServerLoop: @unchecked Sendable {
             mailbox.context = nil
             mailbox.commands.removeAll()
         }
+        // The feed's timer lives in our memory: unlink it while the context still exists.
+        feed?.stop()
         // Fires CLOSED / WSI_DESTROY for what is still open, on this thread.
         lws_context_destroy(context)
+        feed = nil
         self.context = nil
         connections.removeAll()
         statistics.open.store(0, ordering: .relaxed)
@@ -217,7 +226,8 @@ final class ServerLoop: @unchecked Sendable {
             let endpoint = Endpoint(path: request.path, query: request.query)
         else { return -1 }
         let compressed = PermessageDeflate.configure(wsi)
-        let connection = ServerConnection(wsi: wsi, behavior: Self.behavior(for: endpoint), compressed: compressed)
+        guard let behavior = behavior(for: endpoint) else { return -1 }
+        let connection = ServerConnection(wsi: wsi, behavior: behavior, compressed: compressed)
         connections[wsi] = connection
         statistics.open.add(1, ordering: .relaxed)
         statistics.accepted.add(1, ordering: .relaxed)
@@ -232,19 +242,22 @@ final class ServerLoop: @unchecked Sendable {
 
     /// LWS_CALLBACK_CLOSED and LWS_CALLBACK_WSI_DESTROY: forgets `wsi`.
     func forget(_ wsi: OpaquePointer) {
-        guard connections.removeValue(forKey: wsi) != nil else { return }
+        guard let connection = connections.removeValue(forKey: wsi) else { return }
         statistics.open.subtract(1, ordering: .relaxed)
+        connection.closed()
         if shuttingDown, connections.isEmpty {
             exitRequested = true
         }
     }
 
-    private static func behavior(for endpoint: Endpoint) -> any ConnectionBehavior {
+    /// The behavior of a new connection on `endpoint`; nil for /feed once the feed is gone.
+    private func behavior(for endpoint: Endpoint) -> (any ConnectionBehavior)? {
         switch endpoint {
         case .echo: EchoBehavior(acceptsCommands: false)
         case .control: EchoBehavior(acceptsCommands: true)
         case .ticker(let options): TickerBehavior(options: options)
         case .push(let options): PushBehavior(options: options)
+        case .feed(let options): feed.map { FeedBehavior(options: options, broadcaster: $0) }
         case .close(let code, let reason): CloseBehavior(code: code, reason: reason)
         case .drop: DropBehavior()
         }
