@@ -53,6 +53,7 @@ import KstlibWebSocketServer
         #expect(reconnected)
         #expect(manager.stats.reactiveDisconnects >= 1)
         await manager.close()
+        #expect(await waitUntil { reasons.count >= 1 })
         #expect(reasons.all.first == .pingTimeout)
     }
 

@@ -42,6 +42,8 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         #expect(stats.connects == 2)
         #expect(server.totalConnections == 2)
         await manager.close()
+        // Callbacks run in order on their own queue, after the state change.
+        #expect(await waitUntil { reasons.count == 2 })
         #expect(reasons.all == [.scheduled, .userRequested])
     }
 
@@ -89,6 +91,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         #expect(Array(disconnectAsks.all.prefix(3)) == [false, false, true])
         #expect(reconnectAsks.all == [.notYet, .notYet, .now])
         #expect(manager.stats.proactiveDisconnects == 1)
+        #expect(await waitUntil { reasons.count >= 1 })
         #expect(reasons.all.first == .callbackTriggered)
         await manager.close()
     }
@@ -111,6 +114,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         #expect(rotated)
         #expect(await manager.waitConnected(timeout: .seconds(5)))
         await manager.close()
+        #expect(await waitUntil { reasons.count >= 1 })
         #expect(reasons.all.first == .connectionLimit)
         if gapless { #expect(manager.stats.rotations >= 1) } else { #expect(manager.stats.rotations == 0) }
         #expect(manager.stats.reactiveDisconnects == 0)
@@ -140,6 +144,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         #expect(await manager.waitConnected(timeout: .seconds(5)))
         #expect(manager.stats.connects == 2)
         await manager.close()
+        #expect(await waitUntil { reasons.count >= 1 })
         #expect(reasons.all.first == .scheduled)
     }
 }
