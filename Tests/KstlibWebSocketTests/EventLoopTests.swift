@@ -60,15 +60,15 @@ import KstlibWebSocketServer
         defer { server.stop() }
         let loop = EventLoop()
         defer { loop.shutdown() }
-        weak var weakManager: WebSocketManager?
+        let weakManager = WeakReference<WebSocketManager>()
         do {
             let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
-            weakManager = manager
+            weakManager.value = manager
             try await manager.connect()
             #expect(loop.connectionCount == 1)
         }
         // The loop thread may still be returning from a callback that held it for a moment.
-        let freed = await waitUntil { weakManager == nil }
+        let freed = await waitUntil { weakManager.value == nil }
         #expect(freed)
         let released = await waitUntil { loop.connectionCount == 0 }
         #expect(released)
@@ -84,4 +84,10 @@ func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () -> Bo
         try? await Task.sleep(for: .milliseconds(5))
     }
     return condition()
+}
+
+/// A weak reference the polling closure may read from another task.
+final class WeakReference<Object: AnyObject>: @unchecked Sendable {
+    // Written once before the polling starts; read afterwards.
+    weak var value: Object?
 }
