@@ -72,10 +72,10 @@ final class ConnectionLink: TransportSink {
 
     // MARK: TransportSink (event-loop thread)
 
-    func transportOpened(subprotocol: String?) {
+    func transportOpened(subprotocol: String?, compressed: Bool) {
         let (manager, connection, cancelled) = state.withLock { ($0.manager, $0.connection, $0.cancelled) }
         guard let connection else { return }
-        guard !cancelled, let manager, manager.adopt(self, connection: connection, subprotocol: subprotocol) else {
+        guard !cancelled, let manager, manager.adopt(self, connection: connection, subprotocol: subprotocol, compressed: compressed) else {
             connection.close(code: .goingAway, reason: "connection no longer wanted")
             return
         }

@@ -165,7 +165,7 @@ extension WebSocketManager {
 
     /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the
     /// manager's current one before any of its messages or its end can be reported.
-    func adopt(_ link: ConnectionLink, connection: LWSConnection, subprotocol: String?) -> Bool {
+    func adopt(_ link: ConnectionLink, connection: LWSConnection, subprotocol: String?, compressed: Bool) -> Bool {
         if let merger = link.standby {
             // A rotation's new connection stays beside the current one until the merge switches.
             return rotation.withLock { $0 === merger }
@@ -177,6 +177,7 @@ extension WebSocketManager {
             core.connection = connection
             core.link = link
             core.subprotocol = subprotocol
+            core.compressed = compressed
             core.connectedAt = .now
             return (true, Self.transition(&core, to: .connected))
         }

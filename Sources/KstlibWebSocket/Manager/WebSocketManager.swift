@@ -40,6 +40,7 @@ public final class WebSocketManager: Sendable {
         var link: ConnectionLink?
         var generation = 0
         var subprotocol: String?
+        var compressed = false
         var connectedAt: ContinuousClock.Instant?
         var isShutdown = false
         /// The reason of a disconnect we caused (kill, proactive), used when its end arrives.
@@ -105,6 +106,8 @@ public final class WebSocketManager: Sendable {
     public var stats: WebSocketStats { statistics.withLock { $0 } }
     /// The subprotocol the server chose, if any.
     public var negotiatedSubprotocol: String? { core.withLock { $0.subprotocol } }
+    /// Whether the current connection negotiated permessage-deflate (RFC 7692).
+    public var isCompressed: Bool { core.withLock { $0.compressed } }
     /// How long the current connection has been open, `nil` when not connected.
     public var connectionDuration: Duration? {
         core.withLock { core in core.state == .connected ? core.connectedAt.map { ContinuousClock.now - $0 } : nil }

@@ -28,7 +28,7 @@ extension LWSConnection {
             compressionActive = headerValue(wsi, WSI_TOKEN_EXTENSIONS)?.contains("permessage-deflate") ?? false
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             established = true
-            sink.transportOpened(subprotocol: subprotocol)
+            sink.transportOpened(subprotocol: subprotocol, compressed: compressionActive)
             startKeepalive(wsi: wsi)
             takeOutbox()
             if writeHead < writing.count || failingClose != nil { lws_callback_on_writable(wsi) }

@@ -21,8 +21,9 @@ enum TransportEnd: Sendable, Equatable {
 /// Receives a connection's events on the event-loop thread. Implementations must return quickly
 /// and never block: every connection of the process shares that thread.
 protocol TransportSink: AnyObject, Sendable {
-    /// The upgrade succeeded; `subprotocol` is the server's choice, if any.
-    func transportOpened(subprotocol: String?)
+    /// The upgrade succeeded; `subprotocol` is the server's choice, if any, and `compressed`
+    /// tells whether permessage-deflate was negotiated.
+    func transportOpened(subprotocol: String?, compressed: Bool)
     /// A whole message arrived. Return `false` to stop reading the socket (backpressure) until
     /// ``LWSConnection/resumeReading()``.
     func transportReceived(_ message: WebSocketMessage) -> Bool
