@@ -1,5 +1,6 @@
 // Reassembly of incoming fragments into whole, validated messages.
 internal import CLibWebSockets
+internal import CLWSShim
 
 extension LWSConnection {
     /// Handles one `CLIENT_RECEIVE` chunk (service thread).
@@ -51,5 +52,29 @@ extension LWSConnection {
         rxBuffer = []
         lws_callback_on_writable(wsi)
         return 0
+    }
+
+    /// `WS_PEER_INITIATED_CLOSE`: checks what libwebsockets 4.1 lets through. A 1-byte payload
+    /// (no room for a code) and a reason that is not UTF-8 must fail the connection (RFC 6455
+    /// 5.5.1, 7.1.6); libwebsockets would echo them. Returning nonzero skips its echo, and our
+    /// own close goes out directly, as for framing violations.
+    func peerInitiatedClose(wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+        var violationFound: (WebSocketCloseCode, String)?
+        if length == 1 {
+            violationFound = (.protocolError, "close frame with a 1-byte payload")
+        } else if let input, length > 2 {
+            var validator = UTF8Validator()
+            let reason = UnsafeRawBufferPointer(start: input + 2, count: length - 2)
+            if !validator.feed(reason) || !validator.isComplete {
+                violationFound = (.invalidFramePayloadData, "close reason is not valid UTF-8")
+            }
+        }
+        guard let (code, what) = violationFound else {
+            peerClose = Self.parseClosePayload(input, length)
+            return 0
+        }
+        violation = WebSocketProtocolError("the server sent an invalid close frame", protocolError: what, closeCode: code)
+        _ = lwss_write_raw_close(wsi, code.rawValue)
+        return -1
     }
 }
