@@ -42,7 +42,7 @@ import KstlibWebSocketServer
         #expect(manager.stats.disconnects == 0)
         #expect(manager.lastClose == nil)
         await #expect(throws: WebSocketConnectionError.self) { try await manager.connect() }
-        let (_, error) = try await within { await drain(manager) }
+        let (_, error) = try await within(.seconds(60)) { await drain(manager) }
         #expect(error == nil, "\(String(describing: error))")
     }
 
@@ -57,12 +57,12 @@ import KstlibWebSocketServer
                 $0.record(into: log)
             })
         try await manager.connect()
-        _ = try await manager.receive(timeout: .seconds(10))
+        _ = try await manager.receive(timeout: .seconds(30))
         manager.forceClose()
         #expect(manager.state == .closed)
         #expect(manager.isDead)
         // The stream ends normally once its queued quotes are read, with no reconnect.
-        let (_, error) = try await within { await drain(manager) }
+        let (_, error) = try await within(.seconds(60)) { await drain(manager) }
         #expect(error == nil, "\(String(describing: error))")
         #expect(await log.wait(count: 2))
         #expect(log.events == [.connect, .disconnect(.userRequested)])
@@ -70,7 +70,7 @@ import KstlibWebSocketServer
         #expect(manager.stats.proactiveDisconnects == 1)
         #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .closed])
         await #expect(throws: WebSocketConnectionError.self) { try await manager.connect() }
-        #expect(await waitUntil { server.connectionCount == 0 })
+        #expect(await waitUntil(timeout: .seconds(30)) { server.connectionCount == 0 })
         #expect(server.totalConnections == 1)
     }
 
@@ -85,7 +85,7 @@ import KstlibWebSocketServer
         #expect(manager.state == .closed)
         #expect(manager.lastClose == WebSocketClose(code: .normalClosure, reason: "", byServer: false))
         await #expect(throws: WebSocketConnectionError.self) { try await manager.connect() }
-        let (_, error) = try await within { await drain(manager) }
+        let (_, error) = try await within(.seconds(60)) { await drain(manager) }
         #expect(error == nil, "\(String(describing: error))")
     }
 
@@ -96,18 +96,18 @@ import KstlibWebSocketServer
         #expect(await manager.waitDisconnected(timeout: .seconds(5)))
         #expect(await manager.waitConnected(timeout: .milliseconds(50)) == false)
 
-        let waiter = Task { await manager.waitConnected(timeout: .seconds(10)) }
+        let waiter = Task { await manager.waitConnected(timeout: .seconds(30)) }
         try await manager.connect()
         #expect(await waiter.value)
         #expect(await manager.waitConnected(timeout: .milliseconds(50)))
         #expect(await manager.waitDisconnected(timeout: .milliseconds(50)) == false)
 
-        let disconnected = Task { await manager.waitDisconnected(timeout: .seconds(10)) }
+        let disconnected = Task { await manager.waitDisconnected(timeout: .seconds(30)) }
         await manager.close()
         #expect(await disconnected.value)
         #expect(await manager.waitDisconnected(timeout: .milliseconds(50)))
         // Closed: waiting to be connected is pointless and answers at once.
-        let answer = try await within(.seconds(5)) { await manager.waitConnected(timeout: .seconds(30)) }
+        let answer = try await within(.seconds(20)) { await manager.waitConnected(timeout: .seconds(60)) }
         #expect(answer == false)
     }
 
@@ -128,7 +128,7 @@ import KstlibWebSocketServer
         #expect(error.timeout == .milliseconds(50))
         // The timed-out receive took nothing: the next message still arrives.
         try await manager.send("after")
-        #expect(try await manager.receive(timeout: .seconds(10)) == .text("after"))
+        #expect(try await manager.receive(timeout: .seconds(30)) == .text("after"))
         await manager.close()
     }
 
@@ -153,7 +153,7 @@ import KstlibWebSocketServer
         let duration = try #require(manager.connectionDuration)
         #expect(duration >= .zero)
         try await manager.send("tick")
-        _ = try await manager.receive(timeout: .seconds(10))
+        _ = try await manager.receive(timeout: .seconds(30))
         #expect(try #require(manager.connectionDuration) >= duration)
         let stats = manager.stats
         #expect(stats.connects == 1)
@@ -193,7 +193,7 @@ import KstlibWebSocketServer
         let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration())
         try await manager.connect()
         try await manager.send("one")
-        _ = try await manager.receive(timeout: .seconds(10))
+        _ = try await manager.receive(timeout: .seconds(30))
         let before = manager.stats
         #expect(before.messagesSent == 1)
         manager.resetStats()
@@ -209,7 +209,7 @@ import KstlibWebSocketServer
         #expect(after.startTime >= before.startTime)
         // Counting goes on from zero.
         try await manager.send("two")
-        _ = try await manager.receive(timeout: .seconds(10))
+        _ = try await manager.receive(timeout: .seconds(30))
         #expect(manager.stats.messagesSent == 1)
         #expect(manager.stats.messagesReceived == 1)
         await manager.close()

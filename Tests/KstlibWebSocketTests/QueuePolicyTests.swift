@@ -120,8 +120,10 @@ import KstlibWebSocketServer
         #expect(manager.stats.messagesReceived == Self.count)
         #expect(alerts.events.isEmpty)
         // Reading stopped while the queue was full: the manager never held much more than
-        // queueSize (what libwebsockets had already read from the socket may still come in).
-        #expect(backlog <= Self.queueSize * 10, "backlog \(backlog)")
+        // queueSize (observed: queueSize + 1, the message that made it pause; the slack is for
+        // what libwebsockets had already read from the socket). Without backpressure the whole
+        // feed (thousands) would pile up.
+        #expect(backlog <= Self.queueSize * 2, "backlog \(backlog)")
     }
 
     @Test(arguments: [QueueOverflowPolicy.dropNewest, .dropOldest])

@@ -11,8 +11,8 @@ import KstlibWebSocketServer
 func reconnectingConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = { _ in }) -> WebSocketConfiguration {
     testConfiguration {
         $0.autoReconnect = true
-        $0.connectionTimeout = .seconds(10)
-        $0.closeTimeout = .seconds(10)
+        $0.connectionTimeout = .seconds(20)
+        $0.closeTimeout = .seconds(20)
         $0.disconnectCheckInterval = .seconds(60)
         $0.reconnectCheckInterval = .seconds(60)
         adjust(&$0)
@@ -121,14 +121,14 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
 
         var before: [Int] = []
         while before.count < 5 {
-            before.append(try #require(sequenceNumber(try await manager.receive(timeout: .seconds(10)))))
+            before.append(try #require(sequenceNumber(try await manager.receive(timeout: .seconds(30)))))
         }
         server.dropAllConnections()
         // Quotes of the first connection may still be queued; the ticker numbers each
         // connection from 1, so the first seq that does not follow on is the new connection's.
         var after: [Int] = []
         while after.count < 3 {
-            let seq = try #require(sequenceNumber(try await manager.receive(timeout: .seconds(10))))
+            let seq = try #require(sequenceNumber(try await manager.receive(timeout: .seconds(30))))
             if after.isEmpty && seq == before.count + 1 { before.append(seq) } else { after.append(seq) }
         }
         #expect(before == Array(1...before.count))
@@ -175,7 +175,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(server.totalConnections == 2)
         // The new connection is the one in use.
         try await manager.send("still here")
-        #expect(try await manager.receive(timeout: .seconds(10)) == .text("still here"))
+        #expect(try await manager.receive(timeout: .seconds(30)) == .text("still here"))
         await manager.close()
     }
 
@@ -198,7 +198,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(manager.stats.proactiveDisconnects == 0)
         #expect(server.totalConnections == 2)
         try await manager.send("after kill")
-        #expect(try await manager.receive(timeout: .seconds(10)) == .text("after kill"))
+        #expect(try await manager.receive(timeout: .seconds(30)) == .text("after kill"))
         await manager.close()
     }
 
@@ -211,7 +211,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         try await manager.connect()
         manager.kill()
 
-        let (_, error) = try await within { await drain(manager) }
+        let (_, error) = try await within(.seconds(60)) { await drain(manager) }
         let closed = try #require(error as? WebSocketClosedError, "\(String(describing: error))")
         #expect(closed.code == .abnormalClosure)
         #expect(closed.reason == "")
@@ -251,7 +251,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(last.kind == .connectFailed)
         #expect(clock.delays == [.seconds(2), .seconds(2)])
         // Every attempt is bounded by connectionTimeout, on the injected clock.
-        #expect(clock.timeouts == [.seconds(10), .seconds(10), .seconds(10)])
+        #expect(clock.timeouts == [.seconds(20), .seconds(20), .seconds(20)])
         #expect(manager.state == .disconnected)
         #expect(manager.stateHistory == [.disconnected, .connecting, .disconnected])
         #expect(manager.stats.connects == 0)
@@ -274,7 +274,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
     @Test func initialConnectWithoutAutoReconnectTriesOnce() async throws {
         let clock = recordingClock()
         let config = testConfiguration {
-            $0.connectionTimeout = .seconds(10)
+            $0.connectionTimeout = .seconds(20)
             $0.maxReconnectAttempts = 5
         }
         let manager = WebSocketManager(url: "ws://127.0.0.1:\(refusedPort())/", configuration: config, clock: clock)

@@ -107,7 +107,7 @@ import KstlibWebSocketServer
         let manager = WebSocketManager(url: server.url("/echo"), configuration: config)
         try await manager.connect()
         server.stop()
-        let (_, error) = try await within { await drain(manager) }
+        let (_, error) = try await within(.seconds(60)) { await drain(manager) }
         #expect(error is WebSocketReconnectError, "\(String(describing: error))")
         #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .reconnecting, .disconnected])
     }

@@ -6,7 +6,7 @@ import KstlibWebSocketServer
 
 /// Reads messages until one satisfies `predicate` (skipping ticker quotes and the like).
 func nextMessage(
-    from manager: WebSocketManager, within limit: Duration = .seconds(10),
+    from manager: WebSocketManager, within limit: Duration = .seconds(30),
     where predicate: (WebSocketMessage) -> Bool
 ) async throws -> WebSocketMessage {
     let deadline = ContinuousClock.now + limit
@@ -134,19 +134,19 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
         try await manager.connect()
 
         try await manager.subscribe("A", "B")
-        let first = try await manager.receive(timeout: .seconds(10))
-        let second = try await manager.receive(timeout: .seconds(10))
+        let first = try await manager.receive(timeout: .seconds(30))
+        let second = try await manager.receive(timeout: .seconds(30))
         #expect(isJSON(first, ["type": "subscribe", "channel": "A"]), "\(first)")
         #expect(isJSON(second, ["type": "subscribe", "channel": "B"]), "\(second)")
 
         try await manager.unsubscribe("A")
-        let third = try await manager.receive(timeout: .seconds(10))
+        let third = try await manager.receive(timeout: .seconds(30))
         #expect(isJSON(third, ["type": "unsubscribe", "channel": "A"]), "\(third)")
 
         // Not subscribed (any more): nothing goes out, so the marker is the next echo.
         try await manager.unsubscribe("A", "Z")
         try await manager.send("marker")
-        #expect(try await manager.receive(timeout: .seconds(10)) == .text("marker"))
+        #expect(try await manager.receive(timeout: .seconds(30)) == .text("marker"))
         #expect(manager.subscriptions == ["B"])
         await manager.close()
     }
@@ -159,20 +159,20 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
         try await manager.connect()
 
         try await manager.subscribe("A", "B")
-        let subscribe = try #require(jsonFields(try await manager.receive(timeout: .seconds(10))))
+        let subscribe = try #require(jsonFields(try await manager.receive(timeout: .seconds(30))))
         #expect(subscribe.keys.sorted() == ["id", "method", "params"])
         #expect(subscribe["method"] as? String == "SUBSCRIBE")
         #expect(subscribe["params"] as? [String] == ["A", "B"])
         let firstID = try #require(subscribe["id"] as? Int)
 
         try await manager.unsubscribe("A")
-        let unsubscribe = try #require(jsonFields(try await manager.receive(timeout: .seconds(10))))
+        let unsubscribe = try #require(jsonFields(try await manager.receive(timeout: .seconds(30))))
         #expect(unsubscribe["method"] as? String == "UNSUBSCRIBE")
         #expect(unsubscribe["params"] as? [String] == ["A"])
         let secondID = try #require(unsubscribe["id"] as? Int)
 
         try await manager.subscribe("C")
-        let again = try #require(jsonFields(try await manager.receive(timeout: .seconds(10))))
+        let again = try #require(jsonFields(try await manager.receive(timeout: .seconds(30))))
         #expect(again["method"] as? String == "SUBSCRIBE")
         #expect(again["params"] as? [String] == ["C"])
         let thirdID = try #require(again["id"] as? Int)
@@ -182,7 +182,7 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
         #expect(firstID < secondID && secondID < thirdID, "\(firstID) \(secondID) \(thirdID)")
         // One message per request: the marker comes next.
         try await manager.send("marker")
-        #expect(try await manager.receive(timeout: .seconds(10)) == .text("marker"))
+        #expect(try await manager.receive(timeout: .seconds(30)) == .text("marker"))
         await manager.close()
     }
 

@@ -136,7 +136,7 @@ final class RecordingClock: Clock, Sendable {
     var timeouts: [Duration] { sleeps.filter(\.realTime).map(\.duration) }
 
     /// Waits until at least `count` scaled sleeps were requested; `false` after `timeout`.
-    func waitForDelays(_ count: Int, timeout: Duration = .seconds(10)) async -> Bool {
+    func waitForDelays(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
         await waitWithTimeout(timeout) { [self] id, continuation in
             state.withLock { state -> Bool in
                 if state.sleeps.lazy.filter({ !$0.realTime }).count >= count { return true }
@@ -227,7 +227,7 @@ final class EventLog<Event: Sendable>: Sendable {
     var events: [Event] { state.withLock { $0.events } }
 
     /// Waits until at least `count` events were logged; `false` after `timeout`.
-    func wait(count: Int, timeout: Duration = .seconds(10)) async -> Bool {
+    func wait(count: Int, timeout: Duration = .seconds(30)) async -> Bool {
         await waitWithTimeout(timeout) { [self] id, continuation in
             state.withLock { state -> Bool in
                 if state.events.count >= count { return true }
