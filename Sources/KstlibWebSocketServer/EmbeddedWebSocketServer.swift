@@ -28,6 +28,8 @@
 // - `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
 // Any other path gets `HTTP/1.1 404`. permessage-deflate is negotiated when the client offers
 // it. Subprotocols: none needed; "kstlib-test", "chat" and "superchat" are accepted.
+// With `tls:` the same endpoints are served over wss:// only (plain ws:// is refused), and with
+// a client CA the TLS handshake also requires a client certificate that CA issued.
 import Foundation
 
 /// A websocket server on its own libwebsockets context and service thread, listening on
@@ -43,11 +45,15 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// The port the server listens on (the one picked by the system when 0 was asked).
     public let port: Int
 
+    /// The server's TLS settings; nil for a plain ws:// server.
+    public let tls: EmbeddedServerTLS?
+
     /// Starts listening on `host`:`port` (port 0 = pick a free port) on its own libwebsockets
     /// context and its own service thread. `host` is a numeric IPv4 or IPv6 address
-    /// ("127.0.0.1", "::1") or "localhost". Throws EmbeddedServerError if the context or the
-    /// listening vhost cannot be created (port in use, address not local...).
-    public init(host: String = "127.0.0.1", port: Int = 0) throws {
+    /// ("127.0.0.1", "::1") or "localhost". With `tls`, connections are wss:// only. Throws
+    /// EmbeddedServerError if the context or the listening vhost cannot be created (port in
+    /// use, address not local, unreadable or mismatched certificate and key...).
+    public init(host: String = "127.0.0.1", port: Int = 0, tls: EmbeddedServerTLS? = nil) throws {
         var listenHost = host
         if listenHost.hasPrefix("["), listenHost.hasSuffix("]") {
             listenHost = String(listenHost.dropFirst().dropLast())
@@ -58,12 +64,14 @@ public final class EmbeddedWebSocketServer: Sendable {
         guard (0...65535).contains(port) else {
             throw EmbeddedServerError(message: "invalid port \(port)")
         }
+        try tls?.checkReadable()
+        self.tls = tls
         switch listenHost {
         case "0.0.0.0": connectHost = "127.0.0.1"
         case "::": connectHost = "::1"
         default: connectHost = listenHost
         }
-        loop = ServerLoop(host: listenHost, port: port)
+        loop = ServerLoop(host: listenHost, port: port, tls: tls)
         self.port = try loop.start()
     }
 
@@ -72,11 +80,11 @@ public final class EmbeddedWebSocketServer: Sendable {
     }
 
     /// The websocket URL of `path` on this server, e.g. `ws://127.0.0.1:PORT/echo`
-    /// (`ws://[::1]:PORT/echo` for IPv6). `path` may carry a query.
+    /// (`ws://[::1]:PORT/echo` for IPv6, `wss://` with TLS). `path` may carry a query.
     public func url(_ path: String = "/echo") -> String {
         let host = connectHost.contains(":") ? "[\(connectHost)]" : connectHost
         let path = path.hasPrefix("/") ? path : "/" + path
-        return "ws://\(host):\(port)\(path)"
+        return "\(tls == nil ? "ws" : "wss")://\(host):\(port)\(path)"
     }
 
     /// Websocket connections currently open.
@@ -92,6 +100,13 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// The last /feed message number produced (0 before the first). Readable from any thread.
     public var feedSequence: Int {
         loop.statistics.feedSequence.load(ordering: .relaxed)
+    }
+
+    /// Client certificates refused by the TLS handshake because no trusted CA issued them
+    /// (with `EmbeddedServerTLS.clientCATrustPath`); a handshake without any certificate is
+    /// refused by OpenSSL before this check and is not counted.
+    public var rejectedClientCertificates: Int {
+        loop.statistics.rejectedClientCertificates.load(ordering: .relaxed)
     }
 
     /// Kills every connection's TCP socket without a close frame: clients see an abnormal

@@ -13,6 +13,15 @@ func embeddedServerCallback(
     _ input: UnsafeMutableRawPointer?,
     _ length: Int
 ) -> Int32 {
+    if reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION {
+        // lws 4.1 hands our return value to OpenSSL as the verdict on the client certificate
+        // (0 = accept), in place of OpenSSL's own `preverify_ok` (`length`); the dummy
+        // callback's 0 would accept any certificate, even one no trusted CA issued.
+        if length == 0, let store = user {
+            clientCertificateRejected(store: OpaquePointer(store), wsi: wsi)
+        }
+        return length != 0 ? 0 : 1
+    }
     guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
@@ -55,4 +64,13 @@ func embeddedServerCallback(
     default:
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
+}
+
+/// Logs why OpenSSL refused a client certificate (mutual TLS), with the server's logger.
+private func clientCertificateRejected(store: OpaquePointer, wsi: OpaquePointer?) {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else { return }
+    let code = X509_STORE_CTX_get_error(store)
+    let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "X509 error \(code)"
+    // Unretained: as above, the service thread making this call keeps the loop alive.
+    Unmanaged<ServerLoop>.fromOpaque(owner).takeUnretainedValue().clientCertificateRejected(text, code: Int(code))
 }

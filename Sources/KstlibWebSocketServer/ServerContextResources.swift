@@ -26,15 +26,18 @@ final class ServerContextResources {
     let host: String
     let port: Int
     private let fdLimit: Int
+    private let tls: EmbeddedServerTLS?
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let extensions: UnsafeMutablePointer<lws_extension>
     private var strings: [UnsafeMutablePointer<CChar>] = []
 
     /// `host` is a numeric IPv4 or IPv6 address (or an interface name); `port` 0 picks a free one.
-    init(host: String, port: Int, fdLimit: Int) {
+    /// `tls` nil serves plain ws://.
+    init(host: String, port: Int, fdLimit: Int, tls: EmbeddedServerTLS?) {
         self.host = host
         self.port = port
         self.fdLimit = fdLimit
+        self.tls = tls
 
         // Both tables end with a zeroed terminator entry.
         protocols = .allocate(capacity: Self.protocolNames.count + 1)
@@ -63,6 +66,10 @@ final class ServerContextResources {
         for string in strings { free(string) }
     }
 
+    /// LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT, `((1ll << 1) | (1ll << 12))` in
+    /// lws-context-vhost.h: a macro with an expression Swift does not import.
+    static let requireValidClientCertificate: Int64 = (1 << 1) | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
+
     /// Whether `host` is an IPv6 literal; lws then needs its IPv6 support on.
     var isIPv6: Bool { host.contains(":") }
 
@@ -70,21 +77,39 @@ final class ServerContextResources {
     /// `user` comes back from lws_context_user() in every callback.
     func contextInfo(user: UnsafeMutableRawPointer) -> lws_context_creation_info {
         var info = lws_context_creation_info()
-        info.options = UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
+        var options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS
+        // OpenSSL is initialised only when asked; the vhost asks again for its own TLS context.
+        if tls != nil { options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT }
+        info.options = UInt64(options)
         info.user = user
         info.fd_limit_per_thread = UInt32(clamping: fdLimit)
         info.pt_serv_buf_size = UInt32(Self.rxBufferSize)
-        // No DO_SSL_GLOBAL_INIT yet: TLS would add it here and certificates in vhostInfo().
         return info
     }
 
     /// The listening vhost. With IPv6 compiled in, lws 4.1 binds an AF_INET6 socket and turns
     /// an IPv4 `iface` into the IPv6 *any* address, so IPv6 is disabled for IPv4 hosts.
+    ///
+    /// With TLS, a server certificate path is what makes lws 4.1 create the vhost's server
+    /// SSL_CTX (lib/tls/tls-server.c); the listener then accepts TLS only. lws reads the files
+    /// inside lws_create_vhost, so the path strings need not outlive it, but they live here anyway.
     func vhostInfo() -> lws_context_creation_info {
         var info = lws_context_creation_info()
         var options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
         if !isIPv6 {
             options |= LWS_SERVER_OPTION_DISABLE_IPV6
+        }
+        if let tls {
+            options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
+            info.ssl_cert_filepath = UnsafePointer(copy(tls.certificateChainPath))
+            info.ssl_private_key_filepath = UnsafePointer(copy(tls.privateKeyPath))
+            if let clientCA = tls.clientCATrustPath {
+                // SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT against this CA only. The
+                // verdict still passes through LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION,
+                // which must keep OpenSSL's answer (see embeddedServerCallback).
+                options |= Self.requireValidClientCertificate
+                info.ssl_ca_filepath = UnsafePointer(copy(clientCA))
+            }
         }
         info.options = UInt64(options)
         info.vhost_name = UnsafePointer(copy("kstlib-embedded"))

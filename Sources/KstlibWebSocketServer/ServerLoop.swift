@@ -33,12 +33,14 @@ struct CancellableContext: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// Open and accepted connection counts and the last /feed message number, readable from any
-/// thread.
+/// Open and accepted connection counts, the last /feed message number and refused client
+/// certificates, readable from any thread.
 final class ServerStatistics: Sendable {
     let open = Atomic<Int>(0)
     let accepted = Atomic<Int>(0)
     let feedSequence = Atomic<Int>(0)
+    /// Client certificates refused by the mutual-TLS check.
+    let rejectedClientCertificates = Atomic<Int>(0)
 }
 
 /// The service-thread side of an EmbeddedWebSocketServer.
@@ -47,8 +49,8 @@ final class ServerStatistics: Sendable {
 /// - `context`, `connections`, `feed`, `shuttingDown` and `exitRequested` are read and
 ///   written only on the service thread: in `run()` and in the lws callbacks that lws invokes
 ///   from the `lws_service` / `lws_context_destroy` calls that `run()` makes.
-/// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host` and
-///   `requestedPort` are immutable.
+/// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host`,
+///   `requestedPort` and `tls` are immutable.
 /// - `startup` is written by the service thread before it signals `started` and read by the
 ///   creating thread only after waiting on it.
 final class ServerLoop: @unchecked Sendable {
@@ -61,6 +63,7 @@ final class ServerLoop: @unchecked Sendable {
 
     let host: String
     private let requestedPort: Int
+    private let tls: EmbeddedServerTLS?
     let statistics = ServerStatistics()
     private let logger = Logger(label: "kstlib.websocket.server")
     private let mailbox = Mutex(Mailbox())
@@ -77,9 +80,10 @@ final class ServerLoop: @unchecked Sendable {
     private var shuttingDown = false
     private var exitRequested = false
 
-    init(host: String, port: Int) {
+    init(host: String, port: Int, tls: EmbeddedServerTLS?) {
         self.host = host
         self.requestedPort = port
+        self.tls = tls
     }
 
     // MARK: Any thread
@@ -128,7 +132,7 @@ final class ServerLoop: @unchecked Sendable {
         let serverStart = ContinuousClock.now
         lwss_install_default_log()
         let fdLimit = FileDescriptorLimit.raiseSoftLimit()
-        let resources = ServerContextResources(host: host, port: requestedPort, fdLimit: fdLimit)
+        let resources = ServerContextResources(host: host, port: requestedPort, fdLimit: fdLimit, tls: tls)
         // Unmanaged without a retain: the thread closure keeps `self` alive until run() returns,
         // which is after lws_context_destroy, the last point where lws can call back.
         var contextInfo = resources.contextInfo(user: Unmanaged.passUnretained(self).toOpaque())
@@ -141,7 +145,9 @@ final class ServerLoop: @unchecked Sendable {
         let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? 0
         guard vhost != nil, port > 0 else {
             lws_context_destroy(context)
-            report(.failure(EmbeddedServerError(message: "cannot listen on \(host):\(requestedPort)")))
+            // With TLS, lws_create_vhost also fails on a certificate or key it cannot use.
+            let why = tls == nil ? "" : " with TLS (is the certificate chain, key or client CA valid PEM, and the key the certificate's?)"
+            report(.failure(EmbeddedServerError(message: "cannot listen on \(host):\(requestedPort)\(why)")))
             return
         }
 
@@ -149,7 +155,7 @@ final class ServerLoop: @unchecked Sendable {
         feed = FeedBroadcaster(context: context, statistics: statistics, serverStart: serverStart)
         let cancellable = CancellableContext(pointer: context)
         mailbox.withLock { $0.context = cancellable }
-        logger.debug("embedded websocket server listening", metadata: ["host": "\(host)", "port": "\(port)"])
+        logger.debug("embedded websocket server listening", metadata: ["host": "\(host)", "port": "\(port)", "tls": "\(tls != nil)"])
         report(.success(port))
 
         while !exitRequested {
@@ -233,6 +239,12 @@ final class ServerLoop: @unchecked Sendable {
         statistics.accepted.add(1, ordering: .relaxed)
         connection.open()
         return 0
+    }
+
+    /// LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION refused a client certificate.
+    func clientCertificateRejected(_ reason: String, code: Int) {
+        statistics.rejectedClientCertificates.add(1, ordering: .relaxed)
+        logger.debug("client certificate refused", metadata: ["reason": "\(reason)", "x509Error": "\(code)"])
     }
 
     /// The connection object of `wsi`, if it is an open websocket connection.

@@ -48,6 +48,8 @@ final class LWSConnection: @unchecked Sendable {
     var ended = false
     var handshakeFailure: WebSocketHandshakeFailure?
     var tlsVerifyError: String?
+    /// A fatal TLS alert the server sent before the upgrade completed, in words.
+    var tlsAlert: String?
     var subprotocol: String?
     /// Frames taken from the outbox, written in order; `writeHead` is the next one.
     var writing: [OutgoingFrame] = []
@@ -214,6 +216,10 @@ final class LWSConnection: @unchecked Sendable {
             if aborted { return .aborted }
             if let tlsVerifyError, handshakeFailure?.kind != .httpStatus {
                 return .handshakeFailed(WebSocketHandshakeFailure(kind: .tls, reason: tlsVerifyError))
+            }
+            if let tlsAlert, handshakeFailure?.kind != .httpStatus {
+                let detail = handshakeFailure.map { " (libwebsockets: \($0.reason))" } ?? ""
+                return .handshakeFailed(WebSocketHandshakeFailure(kind: .tls, reason: tlsAlert + detail))
             }
             return .handshakeFailed(
                 handshakeFailure
