@@ -34,3 +34,20 @@ examples: deps
 
 clean:
 	rm -rf .build
+
+## Benchmarks: the Swift client against a raw C libwebsockets client, same embedded server
+## (a package of its own under Benchmarks/, so `make test` never builds it).
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run
+
+## The Autobahn|Testsuite client cases against echo-client (Conformance/README.md), full sizes:
+## a per-section table and a final "N passed, M failed" line; exits nonzero if any case failed.
+.PHONY: conformance conformance-quick
+conformance: deps
+	$(SWIFT) build --product echo-client
+	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client
+
+## The same at CI sizes (section 9 at 1/16, 9.7-9.8 and 12-13 with fewer messages), about a minute.
+conformance-quick: deps
+	$(SWIFT) build --product echo-client
+	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client --quick
