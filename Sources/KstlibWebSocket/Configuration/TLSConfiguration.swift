@@ -13,7 +13,7 @@ public struct TLSConfiguration: Sendable, Hashable {
     }
 
     /// Certificates that checks may relax, each giving up a specific guarantee.
-    public struct InsecureOptions: OptionSet, Sendable, Hashable {
+    public struct InsecureOptions: OptionSet, Sendable, Hashable, CustomStringConvertible {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// Accept a self-signed server certificate (anyone can make one).
@@ -24,6 +24,15 @@ public struct TLSConfiguration: Sendable, Hashable {
         public static let skipHostnameVerification = InsecureOptions(rawValue: 1 << 2)
         /// Accept expired and not-yet-valid certificates.
         public static let allowExpired = InsecureOptions(rawValue: 1 << 3)
+
+        /// The options' names, as logged with every relaxed connect.
+        public var description: String {
+            let names: [(InsecureOptions, String)] = [
+                (.allowSelfSigned, "allowSelfSigned"), (.allowUnknownIssuer, "allowUnknownIssuer"),
+                (.skipHostnameVerification, "skipHostnameVerification"), (.allowExpired, "allowExpired"),
+            ]
+            return "[" + names.filter { contains($0.0) }.map(\.1).joined(separator: ", ") + "]"
+        }
     }
 
     /// Extra CA certificates trusted in addition to the system trust store (PEM bundles allowed).
