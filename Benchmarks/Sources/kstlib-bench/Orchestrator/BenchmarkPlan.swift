@@ -1,0 +1,72 @@
+// BenchmarkPlan: the cases a run measures, with their message counts for a full or a quick run.
+
+/// Where the server runs relative to the client.
+enum CoreLayout: String, Sendable {
+    /// Client and server on different cores.
+    case separate
+    /// Both on one core.
+    case shared
+}
+
+/// One thing to measure with both clients.
+struct BenchCase: Sendable {
+    var workload: WorkloadName
+    var size: Int
+    /// Messages (push, pipe) or round trips (rtt) in the timed run.
+    var count = 0
+    /// Untimed messages or round trips first, on a connection of their own.
+    var warmup = 0
+    var window = 64
+    var conns = 0
+    /// Connects in progress at most while opening `conns` connections; 0 for all at once.
+    var connectWindow = 0
+    var layout = CoreLayout.separate
+
+    /// A short name for people: "push 64 B", "rtt 64 B one core", "conns 10000".
+    var label: String {
+        switch workload {
+        case .push, .pipe: return "\(workload.rawValue) \(Self.sizeLabel(size))"
+        case .rtt: return "rtt \(Self.sizeLabel(size)) \(layout == .separate ? "two cores" : "one core")"
+        case .conns: return "conns \(conns)"
+        }
+    }
+
+    func invocation(port: Int, compression: Bool) -> ClientInvocation {
+        ClientInvocation(
+            workload: workload, port: port, count: max(count, 1), size: size, window: window,
+            conns: max(conns, 1), connectWindow: connectWindow, warmup: warmup, compression: compression)
+    }
+
+    static func sizeLabel(_ size: Int) -> String {
+        size >= 1024 && size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B"
+    }
+}
+
+enum BenchmarkPlan {
+    /// The cases for `workloads`, in a fixed order. Counts are sized so one timed run of the C
+    /// baseline takes one to two seconds on a small machine (a tenth of that with `quick`).
+    static func cases(
+        workloads: Set<WorkloadName>, connectionCounts: [Int], connectWindow: Int, quick: Bool
+    ) -> [BenchCase] {
+        let scale = quick ? 10 : 1
+        var cases: [BenchCase] = []
+        if workloads.contains(.push) {
+            cases.append(BenchCase(workload: .push, size: 64, count: 500_000 / scale, warmup: 50_000 / scale))
+            cases.append(BenchCase(workload: .push, size: 64 << 10, count: 5_000 / scale, warmup: 500 / scale))
+        }
+        if workloads.contains(.pipe) {
+            cases.append(BenchCase(workload: .pipe, size: 64, count: 100_000 / scale, warmup: 10_000 / scale, window: 64))
+        }
+        if workloads.contains(.rtt) {
+            for layout in [CoreLayout.separate, .shared] {
+                cases.append(BenchCase(workload: .rtt, size: 64, count: 10_000 / scale, warmup: 1_000 / scale, layout: layout))
+            }
+        }
+        if workloads.contains(.conns) {
+            for conns in connectionCounts {
+                cases.append(BenchCase(workload: .conns, size: 64, conns: conns, connectWindow: connectWindow))
+            }
+        }
+        return cases
+    }
+}

@@ -1,0 +1,27 @@
+// ServeCommand: `kstlib-bench serve`, the embedded libwebsockets server in a process of its own,
+// so `run` can pin it to its own core and each client's RSS holds none of it.
+//
+// Protocol with the parent: once listening it prints `{"port":P}` on stdout; it stops (closing
+// every connection with 1001) when its stdin reaches end of file, i.e. when the parent closes
+// the pipe or exits.
+import ArgumentParser
+import Foundation
+import KstlibWebSocketServer
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the embedded server until stdin closes; prints {\"port\":P} once listening (used by `run`).",
+        shouldDisplay: false)
+
+    @Option(help: "Numeric address to listen on.")
+    var host = "127.0.0.1"
+
+    func run() throws {
+        let server = try EmbeddedWebSocketServer(host: host, port: 0)
+        FileHandle.standardOutput.write(Data("{\"port\":\(server.port)}\n".utf8))
+        // Blocks this thread only; the server runs on its own service thread.
+        _ = FileHandle.standardInput.readDataToEndOfFile()
+        server.stop()
+    }
+}

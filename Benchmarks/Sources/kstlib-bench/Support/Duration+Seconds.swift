@@ -1,0 +1,9 @@
+// Duration+Seconds: durations as Double seconds, the unit every report uses.
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
