@@ -1,5 +1,8 @@
 // Implementation of the CLWSShim helpers; see the header for why each one exists.
+#define _GNU_SOURCE
 #include "CLWSShim.h"
+
+#include <pthread.h>
 
 #include <string.h>
 #include <sys/socket.h>
@@ -110,3 +113,5 @@ int lwss_write_raw_close(struct lws *wsi, uint16_t code) {
         return -1;
     return (int)send(fd, frame, sizeof(frame), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
+
+void lwss_name_thread(const char *name) { (void)pthread_setname_np(pthread_self(), name); }

@@ -42,4 +42,8 @@ int lwss_has_protocol_failure(void);
 /// Returns the bytes written, or -1.
 int lwss_write_raw_close(struct lws *wsi, uint16_t code);
 
+/// Names the calling thread for ps, top and debuggers (Foundation's Thread.name does not, on
+/// Linux, and pthread_setname_np is not visible to Swift without _GNU_SOURCE).
+void lwss_name_thread(const char *name);
+
 #endif

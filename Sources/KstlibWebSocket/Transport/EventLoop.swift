@@ -86,6 +86,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Service thread
 
     private func run() {
+        lwss_name_thread("kstlib-ws-loop")
         _ = LogBridge.install
         FileDescriptorLimit.raise()
         var info = lws_context_creation_info()
