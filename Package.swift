@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(
             name: "KstlibWebSocketTests",
             dependencies: ["KstlibWebSocket", "KstlibWebSocketServer", "CLibWebSockets", "CLWSShim"],
+            exclude: ["Support/python_websockets_server.py"],
             swiftSettings: strict
         ),
     ],
