@@ -24,6 +24,8 @@ final class Inbox: Sendable {
         var paused = false
         var dropped = 0
         var overflowed = false
+        /// A hand-over to waiting consumers is scheduled for the end of the loop's pass.
+        var wakeScheduled = false
     }
 
     let capacity: Int
@@ -33,21 +35,33 @@ final class Inbox: Sendable {
     private let onResume: @Sendable () -> Void
     /// Called (outside the lock) when a message was dropped, with the total dropped so far.
     private let onDrop: @Sendable (Int) -> Void
+    /// Runs a hand-over at the end of the event loop's current pass (at once off the loop), so
+    /// a burst of messages read in one pass wakes the consumer once, not once per message.
+    private let scheduleWake: @Sendable (@escaping @Sendable () -> Void) -> Void
 
-    init(capacity: Int, policy: QueueOverflowPolicy, onResume: @escaping @Sendable () -> Void, onDrop: @escaping @Sendable (Int) -> Void) {
+    init(
+        capacity: Int, policy: QueueOverflowPolicy, onResume: @escaping @Sendable () -> Void,
+        onDrop: @escaping @Sendable (Int) -> Void,
+        scheduleWake: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
+    ) {
         self.capacity = capacity
         self.policy = policy
         self.onResume = onResume
         self.onDrop = onDrop
+        self.scheduleWake = scheduleWake
     }
 
     /// Adds a message; `false` asks the producer to pause reading.
     func push(_ message: WebSocketMessage) -> Bool {
         var keepReading = true
         var droppedNow: Int?
-        let waiter = state.withLock { state -> CheckedContinuation<WebSocketMessage?, any Error>? in
-            guard state.ending == nil else { return nil }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
+        let mustSchedule = state.withLock { state -> Bool in
+            guard state.ending == nil else { return false }
+            if !state.waiters.isEmpty {
+                state.messages.append(message)
+                defer { state.wakeScheduled = true }
+                return !state.wakeScheduled
+            }
             if capacity > 0 && state.messages.count >= capacity {
                 switch policy {
                 case .backpressure:
@@ -67,24 +81,43 @@ final class Inbox: Sendable {
                     droppedNow = state.dropped
                     state.overflowed = true
                 }
-                return nil
+                return false
             }
             state.messages.append(message)
-            return nil
+            return false
         }
         if let droppedNow { onDrop(droppedNow) }
-        waiter?.resume(returning: message)
+        if mustSchedule { scheduleWake { [self] in handOver() } }
         return keepReading
+    }
+
+    /// Gives queued messages to waiting consumers, one each.
+    private func handOver() {
+        let pairs = state.withLock { state -> [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)] in
+            state.wakeScheduled = false
+            var pairs: [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)] = []
+            while !state.waiters.isEmpty, let message = state.messages.popFirst() {
+                pairs.append((state.waiters.removeFirst().continuation, message))
+            }
+            return pairs
+        }
+        for (waiter, message) in pairs { waiter.resume(returning: message) }
     }
 
     /// Ends the stream once the queued messages are consumed (`finished`), or with an error.
     func end(_ ending: Ending) {
-        let waiters = state.withLock { state -> [CheckedContinuation<WebSocketMessage?, any Error>] in
-            guard state.ending == nil else { return [] }
+        let (pairs, waiters) = state.withLock { state -> ([(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)], [CheckedContinuation<WebSocketMessage?, any Error>]) in
+            guard state.ending == nil else { return ([], []) }
             state.ending = ending
+            // Messages waiting for their hand-over still go first.
+            var pairs: [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)] = []
+            while !state.waiters.isEmpty, let message = state.messages.popFirst() {
+                pairs.append((state.waiters.removeFirst().continuation, message))
+            }
             defer { state.waiters = [] }
-            return state.waiters.map(\.continuation)
+            return (pairs, state.waiters.map(\.continuation))
         }
+        for (waiter, message) in pairs { waiter.resume(returning: message) }
         for waiter in waiters { waiter.resume(with: Self.result(of: ending)) }
     }
 

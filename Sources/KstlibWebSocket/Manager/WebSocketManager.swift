@@ -83,7 +83,8 @@ public final class WebSocketManager: Sendable {
         self.inbox = Inbox(
             capacity: configuration.queueSize, policy: configuration.queueOverflowPolicy,
             onResume: { owner.value?.currentConnection?.resumeReading() },
-            onDrop: { total in owner.value?.recordDrop(total: total) })
+            onDrop: { total in owner.value?.recordDrop(total: total) },
+            scheduleWake: { [loop] job in loop.atEndOfPass(job) })
         owner.value = self
     }
 

@@ -41,6 +41,10 @@ final class EventLoop: @unchecked Sendable {
 
     // Service-thread state.
     private var live: [ObjectIdentifier: LWSConnection] = [:]
+    /// Jobs to run once the current service pass is over (see ``atEndOfPass(_:)``).
+    private var endOfPass: [@Sendable () -> Void] = []
+    /// The service thread, set before `init` returns and never changed.
+    nonisolated(unsafe) private var serviceThread: pthread_t = 0
     private var stopDeadline: ContinuousClock.Instant?
     private let tables = ContextTables()
     private lazy var vhosts = VhostRegistry(tables: tables)
@@ -87,6 +91,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func run() {
         lwss_name_thread("kstlib-ws-loop")
+        serviceThread = pthread_self()
         _ = LogBridge.install
         FileDescriptorLimit.raise()
         var info = lws_context_creation_info()
@@ -120,6 +125,7 @@ final class EventLoop: @unchecked Sendable {
         }
         while true {
             lws_service(context, 0)
+            runEndOfPassJobs()
             if let deadline = stopDeadline, live.isEmpty || ContinuousClock.now >= deadline { break }
         }
         let leftovers = queue.withLock { queue -> [Work] in
@@ -129,9 +135,28 @@ final class EventLoop: @unchecked Sendable {
             return queue.items
         }
         for case .open(let connection) in leftovers { connection.failToStart("the event loop has stopped") }
+        runEndOfPassJobs()
         // Destroy fires the remaining connections' close callbacks synchronously, here.
         lws_context_destroy(context)
+        runEndOfPassJobs()
         finished.signal()
+    }
+
+    /// Runs `job` after the current service pass when called on the service thread (where it
+    /// batches per-message work into one per pass), or at once from any other thread.
+    func atEndOfPass(_ job: @escaping @Sendable () -> Void) {
+        if pthread_equal(pthread_self(), serviceThread) != 0 {
+            endOfPass.append(job)
+        } else {
+            job()
+        }
+    }
+
+    private func runEndOfPassJobs() {
+        guard !endOfPass.isEmpty else { return }
+        let jobs = endOfPass
+        endOfPass.removeAll(keepingCapacity: true)
+        for job in jobs { job() }
     }
 
     /// Runs queued work; called from `LWS_CALLBACK_EVENT_WAIT_CANCELLED`.
