@@ -21,7 +21,7 @@ import Testing
 @Suite struct ConformanceSuiteTests {
     @Test(.timeLimit(.minutes(4)))
     func echoClientPassesEveryQuickAutobahnClientCase() async throws {
-        guard let client = conformanceExecutable("echo-client") else { return }
+        guard let client = exampleExecutable("echo-client") else { return }
         let script = packageRoot.appendingPathComponent("Conformance/fuzzingserver.py")
         try #require(FileManager.default.fileExists(atPath: script.path), "missing \(script.path)")
 
@@ -52,26 +52,6 @@ import Testing
 private let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// An executable product built next to the test bundle (`.build/debug/<name>`): `swift build
-/// --build-tests` builds every target into the directory that holds the test bundle.
-private func conformanceExecutable(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
-    var starts = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
-    starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
-    starts.append(Bundle.main.bundleURL)
-    var searched: [String] = []
-    for start in starts {
-        var directory = start.standardizedFileURL
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent(name)
-            searched.append(directory.path)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-    }
-    Issue.record("'\(name)' not found; build it first (swift build --build-tests). Searched: \(searched)",
-                 sourceLocation: sourceLocation)
-    return nil
-}
 
 /// What the conformance script did.
 private struct ConformanceRun {
