@@ -129,9 +129,6 @@ final class Inbox: Sendable {
         }
     }
 
-    /// Whether the inbox has ended and every message was consumed.
-    var isDrained: Bool { state.withLock { $0.ending != nil && $0.messages.isEmpty } }
-
     /// The next message, `nil` at a normal end; throws the ending's error, or
     /// ``WebSocketQueueFullError`` under the `.fail` policy.
     func next() async throws -> WebSocketMessage? {

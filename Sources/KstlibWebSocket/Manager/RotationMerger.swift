@@ -52,8 +52,6 @@ final class RotationMerger: Sendable {
         }
     }
 
-    var hasSwitched: Bool { state.withLock { $0.switched } }
-
     /// Whether the merger has nothing left to do: switched, caught up, and the new connection
     /// promoted. Until then it must stay in the delivery path.
     var isFinished: Bool { state.withLock { $0.switched && !$0.catchingUp && $0.promoted } }

@@ -33,6 +33,9 @@ final class EventLoop: @unchecked Sendable {
         /// `lws_cancel_service` is a use-after-free once the context is gone.
         var context: ContextHandle?
         var accepting = true
+        /// Threads between taking `context` and finishing their `lws_cancel_service`; the
+        /// context is not destroyed while any remain.
+        var wakers = 0
     }
 
     private let queue = Mutex(Queue())
@@ -70,15 +73,23 @@ final class EventLoop: @unchecked Sendable {
     /// Hands `work` to the service thread. Returns `false` when the loop has stopped.
     @discardableResult
     func submit(_ work: Work) -> Bool {
-        queue.withLock { queue in
-            guard queue.accepting, let context = queue.context?.pointer else { return false }
+        let (accepted, wake) = queue.withLock { queue -> (Bool, ContextHandle?) in
+            guard queue.accepting, let context = queue.context else { return (false, nil) }
             let wasEmpty = queue.items.isEmpty
             queue.items.append(work)
             // Only an empty-to-non-empty transition needs a wake-up: a non-empty queue is
             // already going to be drained.
-            if wasEmpty { lws_cancel_service(context) }
-            return true
+            guard wasEmpty else { return (true, nil) }
+            queue.wakers += 1
+            return (true, context)
         }
+        // Woken outside the lock: on one core the woken loop would otherwise preempt us and spin
+        // on the lock it needs to drain the queue.
+        if let wake {
+            lws_cancel_service(wake.pointer)
+            queue.withLock { $0.wakers -= 1 }
+        }
+        return accepted
     }
 
     /// Closes every connection (close frame 1001 where established), waits up to `grace` for
@@ -134,6 +145,8 @@ final class EventLoop: @unchecked Sendable {
             defer { queue.items = [] }
             return queue.items
         }
+        // A wake-up already under way must finish before the context goes.
+        while queue.withLock({ $0.wakers }) > 0 { sched_yield() }
         for case .open(let connection) in leftovers { connection.failToStart("the event loop has stopped") }
         runEndOfPassJobs()
         // Destroy fires the remaining connections' close callbacks synchronously, here.
