@@ -35,6 +35,15 @@ examples: deps
 clean:
 	rm -rf .build
 
+## Formatting: `.swift-format` at the root is the style; `lint` fails on any difference, `format` fixes it.
+SWIFT_SOURCES := Package.swift Sources Tests Examples Benchmarks/Package.swift Benchmarks/Sources
+.PHONY: format lint
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_SOURCES)
+
 ## Benchmarks: the Swift client against a raw C libwebsockets client, same embedded server
 ## (a package of its own under Benchmarks/, so `make test` never builds it).
 bench: deps

@@ -21,9 +21,9 @@
 // Exits 0 when every scenario was handled by the catch clause it should have been, 1 otherwise.
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import KstlibWebSocket
 import KstlibWebSocketServer
@@ -91,9 +91,9 @@ func handleErrors(_ body: () async throws -> Void) async -> CatchClause {
 /// picked is read back, and the socket is closed, so connecting to it is refused.
 func refusedPort() -> Int? {
     #if os(Linux)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
     #endif
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -147,7 +147,7 @@ guard let deadPort = refusedPort() else {
 let scenarios: [Scenario] = [
     Scenario(name: "refused port (3 attempts, 100 ms apart)", expected: .connection) {
         let config = exampleConfiguration {
-            $0.autoReconnect = true  // the initial connect retries too
+            $0.autoReconnect = true // the initial connect retries too
             $0.maxReconnectAttempts = 3
             $0.reconnectStrategy = .fixedDelay
             $0.reconnectDelay = .milliseconds(100)
@@ -158,7 +158,8 @@ let scenarios: [Scenario] = [
         try await streamMessages(from: "http://example.com", configuration: exampleConfiguration())
     },
     Scenario(name: "server closes with 4001 \"maintenance\"", expected: .closed) {
-        try await streamMessages(from: server.url("/close?code=4001&reason=maintenance"), configuration: exampleConfiguration())
+        try await streamMessages(
+            from: server.url("/close?code=4001&reason=maintenance"), configuration: exampleConfiguration())
     },
     Scenario(name: "TCP connection dropped without a close frame", expected: .closed) {
         try await streamMessages(from: server.url("/drop"), configuration: exampleConfiguration())

@@ -56,10 +56,16 @@ config.shouldDisconnect = {
 config.shouldReconnect = { .now }
 config.onConnect = {
     connectedAt.withLock { $0 = clock.now }
-    print(String(format: "[t=%5.0fs] connected (next candle close in %2llds)", Double(clock.now.offset.components.seconds), untilCandleClose().components.seconds))
+    print(
+        String(
+            format: "[t=%5.0fs] connected (next candle close in %2llds)", Double(clock.now.offset.components.seconds),
+            untilCandleClose().components.seconds))
 }
 config.onDisconnect = { reason in
-    print(String(format: "[t=%5.0fs] disconnected: %@ (next candle close in %2llds)", Double(clock.now.offset.components.seconds), "\(reason)", untilCandleClose().components.seconds))
+    print(
+        String(
+            format: "[t=%5.0fs] disconnected: %@ (next candle close in %2llds)",
+            Double(clock.now.offset.components.seconds), "\(reason)", untilCandleClose().components.seconds))
 }
 
 let ws = WebSocketManager(url: server.url("/ticker?rate=20&symbol=BTCUSDT"), configuration: config, clock: clock)
@@ -72,5 +78,7 @@ for try await _ in ws.stream() {
 await ws.close()
 server.stop()
 let stats = ws.stats
-print("done: \(received) messages, \(stats.connects) connects, \(stats.proactiveDisconnects) proactive and \(stats.reactiveDisconnects) reactive disconnects")
+print(
+    "done: \(received) messages, \(stats.connects) connects, \(stats.proactiveDisconnects) proactive and \(stats.reactiveDisconnects) reactive disconnects"
+)
 exit(stats.proactiveDisconnects >= 2 && stats.reactiveDisconnects == 0 ? 0 : 1)

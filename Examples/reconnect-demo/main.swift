@@ -38,7 +38,8 @@ await ws.close()
 server.stop()
 
 let stats = ws.stats
-print("""
+print(
+    """
     done: \(received) messages, \(stats.connects) connects, \(stats.reconnects) reconnects, \
     \(stats.reactiveDisconnects) reactive and \(stats.proactiveDisconnects) proactive disconnects
     """)

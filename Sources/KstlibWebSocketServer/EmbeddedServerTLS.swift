@@ -24,7 +24,8 @@ public struct EmbeddedServerTLS: Sendable, Hashable {
     /// Throws when a file cannot be read, so the caller gets its name rather than
     /// libwebsockets' generic vhost failure.
     func checkReadable() throws(EmbeddedServerError) {
-        let files = [("certificate chain", certificateChainPath), ("private key", privateKeyPath)]
+        let files =
+            [("certificate chain", certificateChainPath), ("private key", privateKeyPath)]
             + (clientCATrustPath.map { [("client CA", $0)] } ?? [])
         for (role, path) in files where !FileManager.default.isReadableFile(atPath: path) {
             throw EmbeddedServerError(message: "cannot read the TLS \(role) '\(path)'")

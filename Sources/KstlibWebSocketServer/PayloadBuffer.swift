@@ -6,9 +6,9 @@
 internal import CLWSShim
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A growable heap buffer whose payload starts `PayloadBuffer.headroom` bytes into the allocation.

@@ -17,7 +17,9 @@ enum PermessageDeflate {
     /// Call in LWS_CALLBACK_ESTABLISHED (service thread).
     static func configure(_ wsi: OpaquePointer) -> Bool {
         // lws_set_extension_option returns -1 when the extension is not active on this wsi.
-        guard lws_set_extension_option(wsi, "permessage-deflate", "tx_buf_size", txBufferPowerOfTwo) == 0 else { return false }
+        guard lws_set_extension_option(wsi, "permessage-deflate", "tx_buf_size", txBufferPowerOfTwo) == 0 else {
+            return false
+        }
         _ = lws_set_extension_option(wsi, "permessage-deflate", "rx_buf_size", rxBufferPowerOfTwo)
         return true
     }

@@ -237,7 +237,8 @@ final class ServerConnection {
         let chunk = min(message.remaining, message.frameLimit)
         let isFirst = !message.isStarted
         let isLast = message.sent + chunk == message.length
-        var flags = isFirst
+        var flags =
+            isFirst
             ? (message.isBinary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT).rawValue
             : LWS_WRITE_CONTINUATION.rawValue
         if !isLast {
@@ -274,7 +275,7 @@ final class ServerConnection {
     /// websocket framing and extensions but still goes through lws's partial-send buffering.
     private func writeUncompressedEmptyMessage(isBinary: Bool) -> Bool {
         let opcode: UInt8 = isBinary ? 0x2 : 0x1
-        var frame: [UInt8] = [0x80 | opcode, 0x00]  // FIN + opcode, unmasked, length 0
+        var frame: [UInt8] = [0x80 | opcode, 0x00] // FIN + opcode, unmasked, length 0
         return lws_write(wsi, &frame, frame.count, LWS_WRITE_HTTP) >= 0
     }
 

@@ -7,9 +7,9 @@
 internal import CLibWebSockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns the protocol table, extension table and strings of one server context.

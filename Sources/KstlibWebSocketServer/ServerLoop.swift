@@ -146,7 +146,10 @@ final class ServerLoop: @unchecked Sendable {
         guard vhost != nil, port > 0 else {
             lws_context_destroy(context)
             // With TLS, lws_create_vhost also fails on a certificate or key it cannot use.
-            let why = tls == nil ? "" : " with TLS (is the certificate chain, key or client CA valid PEM, and the key the certificate's?)"
+            let why =
+                tls == nil
+                ? ""
+                : " with TLS (is the certificate chain, key or client CA valid PEM, and the key the certificate's?)"
             report(.failure(EmbeddedServerError(message: "cannot listen on \(host):\(requestedPort)\(why)")))
             return
         }
@@ -155,7 +158,9 @@ final class ServerLoop: @unchecked Sendable {
         feed = FeedBroadcaster(context: context, statistics: statistics, serverStart: serverStart)
         let cancellable = CancellableContext(pointer: context)
         mailbox.withLock { $0.context = cancellable }
-        logger.debug("embedded websocket server listening", metadata: ["host": "\(host)", "port": "\(port)", "tls": "\(tls != nil)"])
+        logger.debug(
+            "embedded websocket server listening",
+            metadata: ["host": "\(host)", "port": "\(port)", "tls": "\(tls != nil)"])
         report(.success(port))
 
         while !exitRequested {

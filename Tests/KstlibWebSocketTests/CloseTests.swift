@@ -7,7 +7,8 @@ import KstlibWebSocketServer
     @Test func serverCloseWithPrivateCodeThrowsClosedErrorWithCodeAndReason() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
-        let manager = WebSocketManager(url: server.url("/close?code=4001&reason=bye"), configuration: testConfiguration())
+        let manager = WebSocketManager(
+            url: server.url("/close?code=4001&reason=bye"), configuration: testConfiguration())
         try await manager.connect()
         let (_, error) = await drain(manager)
         let closed = try #require(error as? WebSocketClosedError)

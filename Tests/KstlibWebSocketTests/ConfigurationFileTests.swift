@@ -41,15 +41,17 @@ private func expectDefaults(_ config: WebSocketConfiguration, sourceLocation: So
 struct ConfigurationFileTests {
     // MARK: Defaults
 
-    @Test("Without values the defaults stay", arguments: [
-        "",
-        "# only a comment\n",
-        "logging:\n  level: debug\n",
-        "websocket:\n",
-        "websocket: ~\n",
-        "websocket:\n  ping:\n  queue: {}\n",
-        "websocket:\n  ping:\n    interval:\n    timeout: null\n",
-    ])
+    @Test(
+        "Without values the defaults stay",
+        arguments: [
+            "",
+            "# only a comment\n",
+            "logging:\n  level: debug\n",
+            "websocket:\n",
+            "websocket: ~\n",
+            "websocket:\n  ping:\n  queue: {}\n",
+            "websocket:\n  ping:\n    interval:\n    timeout: null\n",
+        ])
     func defaultsStay(yaml: String) throws {
         let (config, warnings) = try load(yaml)
         expectDefaults(config)
@@ -89,7 +91,8 @@ struct ConfigurationFileTests {
 
     @Test("Every key is read")
     func everyKey() throws {
-        let (config, warnings) = try load("""
+        let (config, warnings) = try load(
+            """
             logging: {level: info}        # another subsystem's section
             websocket:
               ping:
@@ -146,24 +149,28 @@ struct ConfigurationFileTests {
         expectDefaults(expected)
     }
 
-    @Test("Reconnect strategies in snake case, any letter case", arguments: [
-        ("immediate", ReconnectStrategy.immediate),
-        ("fixed_delay", .fixedDelay),
-        ("exponential_backoff", .exponentialBackoff),
-        ("EXPONENTIAL_BACKOFF", .exponentialBackoff),
-        ("'callback_controlled'", .callbackControlled),
-    ])
+    @Test(
+        "Reconnect strategies in snake case, any letter case",
+        arguments: [
+            ("immediate", ReconnectStrategy.immediate),
+            ("fixed_delay", .fixedDelay),
+            ("exponential_backoff", .exponentialBackoff),
+            ("EXPONENTIAL_BACKOFF", .exponentialBackoff),
+            ("'callback_controlled'", .callbackControlled),
+        ])
     func strategies(written: String, strategy: ReconnectStrategy) throws {
         let (config, _) = try load("websocket:\n  reconnect:\n    strategy: \(written)\n")
         #expect(config.reconnectStrategy == strategy)
     }
 
-    @Test("Queue policies in snake case", arguments: [
-        ("backpressure", QueueOverflowPolicy.backpressure),
-        ("drop_newest", .dropNewest),
-        ("drop_oldest", .dropOldest),
-        ("fail", .fail),
-    ])
+    @Test(
+        "Queue policies in snake case",
+        arguments: [
+            ("backpressure", QueueOverflowPolicy.backpressure),
+            ("drop_newest", .dropNewest),
+            ("drop_oldest", .dropOldest),
+            ("fail", .fail),
+        ])
     func policies(written: String, policy: QueueOverflowPolicy) throws {
         let (config, _) = try load("websocket:\n  queue:\n    policy: \(written)\n")
         #expect(config.queueOverflowPolicy == policy)
@@ -179,7 +186,9 @@ struct ConfigurationFileTests {
     @Test("A connection-age limit of 0 means none")
     func noConnectionAge() throws {
         #expect(try load("websocket: {proactive: {max_connection_age: 0}}").0.maxConnectionAge == nil)
-        #expect(try load("websocket: {proactive: {max_connection_age: 3600.5}}").0.maxConnectionAge == .milliseconds(3_600_500))
+        #expect(
+            try load("websocket: {proactive: {max_connection_age: 3600.5}}").0.maxConnectionAge
+                == .milliseconds(3_600_500))
     }
 
     @Test("Whole numbers may be written as floats")
@@ -192,7 +201,8 @@ struct ConfigurationFileTests {
 
     @Test("Anchors and aliases are followed")
     func aliases() throws {
-        let (config, _) = try load("""
+        let (config, _) = try load(
+            """
             defaults: &timeout 25
             websocket:
               ping: {timeout: 25}
@@ -203,37 +213,65 @@ struct ConfigurationFileTests {
 
     // MARK: Clamping
 
-    @Test("Out-of-bounds values are clamped with a warning naming key, value and bound", arguments: [
-        // (yaml under websocket:, key, value as written, bound in the warning, used bound)
-        ("ping: {interval: 1}", "websocket.ping.interval", "1", "5...60 s", "using 5 s"),
-        ("ping: {interval: 600}", "websocket.ping.interval", "600", "5...60 s", "using 60 s"),
-        ("ping: {interval: 0}", "websocket.ping.interval", "0", "5...60 s", "using 5 s"),
-        ("ping: {timeout: 2.5}", "websocket.ping.timeout", "2.5", "5...30 s", "using 5 s"),
-        ("ping: {timeout: 31}", "websocket.ping.timeout", "31", "5...30 s", "using 30 s"),
-        ("connection: {timeout: 1}", "websocket.connection.timeout", "1", "5...120 s", "using 5 s"),
-        ("connection: {timeout: .inf}", "websocket.connection.timeout", ".inf", "5...120 s", "using 120 s"),
-        ("reconnect: {delay: -3}", "websocket.reconnect.delay", "-3", "0...300 s", "using 0 s"),
-        ("reconnect: {delay: 301}", "websocket.reconnect.delay", "301", "0...300 s", "using 300 s"),
-        ("reconnect: {max_delay: 0.1}", "websocket.reconnect.max_delay", "0.1", "1...600 s", "using 1 s"),
-        ("reconnect: {max_delay: 9999}", "websocket.reconnect.max_delay", "9999", "1...600 s", "using 600 s"),
-        ("reconnect: {max_attempts: -1}", "websocket.reconnect.max_attempts", "-1", "0...100", "using 0"),
-        ("reconnect: {max_attempts: 1000}", "websocket.reconnect.max_attempts", "1000", "0...100", "using 100"),
-        ("queue: {size: -5}", "websocket.queue.size", "-5", "0...10000", "using 0"),
-        ("queue: {size: 99999999999999999999}", "websocket.queue.size", "99999999999999999999", "0...10000", "using 10000"),
-        ("queue: {max_message_size: 10}", "websocket.queue.max_message_size", "10", "1024...1073741824", "using 1024"),
-        ("queue: {max_message_size: 2147483648}", "websocket.queue.max_message_size", "2147483648",
-         "1024...1073741824", "using 1073741824"),
-        ("proactive: {disconnect_check_interval: 0}", "websocket.proactive.disconnect_check_interval", "0", "1...60 s", "using 1 s"),
-        ("proactive: {disconnect_check_interval: 61}", "websocket.proactive.disconnect_check_interval", "61", "1...60 s",
-         "using 60 s"),
-        ("proactive: {reconnect_check_interval: 0.1}", "websocket.proactive.reconnect_check_interval", "0.1", "0.5...60 s",
-         "using 0.5 s"),
-        ("proactive: {reconnect_check_interval: 120}", "websocket.proactive.reconnect_check_interval", "120", "0.5...60 s",
-         "using 60 s"),
-        ("proactive: {disconnect_margin: 59}", "websocket.proactive.disconnect_margin", "59", "60...3600 s", "using 60 s"),
-        ("proactive: {disconnect_margin: 86400}", "websocket.proactive.disconnect_margin", "86400", "60...3600 s",
-         "using 3600 s"),
-    ])
+    @Test(
+        "Out-of-bounds values are clamped with a warning naming key, value and bound",
+        arguments: [
+            // (yaml under websocket:, key, value as written, bound in the warning, used bound)
+            ("ping: {interval: 1}", "websocket.ping.interval", "1", "5...60 s", "using 5 s"),
+            ("ping: {interval: 600}", "websocket.ping.interval", "600", "5...60 s", "using 60 s"),
+            ("ping: {interval: 0}", "websocket.ping.interval", "0", "5...60 s", "using 5 s"),
+            ("ping: {timeout: 2.5}", "websocket.ping.timeout", "2.5", "5...30 s", "using 5 s"),
+            ("ping: {timeout: 31}", "websocket.ping.timeout", "31", "5...30 s", "using 30 s"),
+            ("connection: {timeout: 1}", "websocket.connection.timeout", "1", "5...120 s", "using 5 s"),
+            ("connection: {timeout: .inf}", "websocket.connection.timeout", ".inf", "5...120 s", "using 120 s"),
+            ("reconnect: {delay: -3}", "websocket.reconnect.delay", "-3", "0...300 s", "using 0 s"),
+            ("reconnect: {delay: 301}", "websocket.reconnect.delay", "301", "0...300 s", "using 300 s"),
+            ("reconnect: {max_delay: 0.1}", "websocket.reconnect.max_delay", "0.1", "1...600 s", "using 1 s"),
+            ("reconnect: {max_delay: 9999}", "websocket.reconnect.max_delay", "9999", "1...600 s", "using 600 s"),
+            ("reconnect: {max_attempts: -1}", "websocket.reconnect.max_attempts", "-1", "0...100", "using 0"),
+            ("reconnect: {max_attempts: 1000}", "websocket.reconnect.max_attempts", "1000", "0...100", "using 100"),
+            ("queue: {size: -5}", "websocket.queue.size", "-5", "0...10000", "using 0"),
+            (
+                "queue: {size: 99999999999999999999}", "websocket.queue.size", "99999999999999999999", "0...10000",
+                "using 10000"
+            ),
+            (
+                "queue: {max_message_size: 10}", "websocket.queue.max_message_size", "10", "1024...1073741824",
+                "using 1024"
+            ),
+            (
+                "queue: {max_message_size: 2147483648}", "websocket.queue.max_message_size", "2147483648",
+                "1024...1073741824", "using 1073741824"
+            ),
+            (
+                "proactive: {disconnect_check_interval: 0}", "websocket.proactive.disconnect_check_interval", "0",
+                "1...60 s", "using 1 s"
+            ),
+            (
+                "proactive: {disconnect_check_interval: 61}", "websocket.proactive.disconnect_check_interval", "61",
+                "1...60 s",
+                "using 60 s"
+            ),
+            (
+                "proactive: {reconnect_check_interval: 0.1}", "websocket.proactive.reconnect_check_interval", "0.1",
+                "0.5...60 s",
+                "using 0.5 s"
+            ),
+            (
+                "proactive: {reconnect_check_interval: 120}", "websocket.proactive.reconnect_check_interval", "120",
+                "0.5...60 s",
+                "using 60 s"
+            ),
+            (
+                "proactive: {disconnect_margin: 59}", "websocket.proactive.disconnect_margin", "59", "60...3600 s",
+                "using 60 s"
+            ),
+            (
+                "proactive: {disconnect_margin: 86400}", "websocket.proactive.disconnect_margin", "86400",
+                "60...3600 s",
+                "using 3600 s"
+            ),
+        ])
     func clamped(section: String, key: String, value: String, bound: String, used: String) throws {
         let (_, warnings) = try load("websocket: {\(section)}", source: "conf/kstlib.conf.yml")
         #expect(warnings.count == 1)
@@ -246,7 +284,8 @@ struct ConfigurationFileTests {
 
     @Test("Clamped values land on the bound")
     func clampedValues() throws {
-        let (low, lowWarnings) = try load("""
+        let (low, lowWarnings) = try load(
+            """
             websocket:
               ping: {interval: 1, timeout: 1}
               connection: {timeout: 0}
@@ -267,7 +306,8 @@ struct ConfigurationFileTests {
         #expect(low.reconnectCheckInterval == .milliseconds(500))
         #expect(low.disconnectMargin == .seconds(60))
 
-        let (high, highWarnings) = try load("""
+        let (high, highWarnings) = try load(
+            """
             websocket:
               ping: {interval: 61, timeout: 31}
               connection: {timeout: 121}
@@ -291,7 +331,8 @@ struct ConfigurationFileTests {
 
     @Test("Values on the bounds are kept without a warning")
     func onTheBounds() throws {
-        let (config, warnings) = try load("""
+        let (config, warnings) = try load(
+            """
             websocket:
               ping: {interval: 5, timeout: 30}
               reconnect: {delay: 0, max_attempts: 100}
@@ -313,7 +354,8 @@ struct ConfigurationFileTests {
 
     @Test("Unknown keys under websocket: are warned about, not errors")
     func unknownKeys() throws {
-        let (config, warnings) = try load("""
+        let (config, warnings) = try load(
+            """
             websocket:
               ping:
                 intervall: 30
@@ -332,30 +374,32 @@ struct ConfigurationFileTests {
 
     // MARK: Wrong types
 
-    @Test("A value of the wrong type is an error naming key, file and value", arguments: [
-        // (yaml under websocket:, key, value as written)
-        ("ping: {interval: fast}", "websocket.ping.interval", "fast"),
-        ("ping: {timeout: \"20\"}", "websocket.ping.timeout", "20"),
-        ("ping: {timeout: [1, 2]}", "websocket.ping.timeout", "[1, 2]"),
-        ("ping: {interval: .nan}", "websocket.ping.interval", ".nan"),
-        ("connection: {timeout: true}", "websocket.connection.timeout", "true"),
-        ("reconnect: {auto: [true]}", "websocket.reconnect.auto", "[true]"),
-        ("reconnect: {auto: yes}", "websocket.reconnect.auto", "yes"),
-        ("reconnect: {auto: 1}", "websocket.reconnect.auto", "1"),
-        ("reconnect: {strategy: 3}", "websocket.reconnect.strategy", "3"),
-        ("reconnect: {strategy: linear}", "websocket.reconnect.strategy", "linear"),
-        ("reconnect: {max_attempts: 2.5}", "websocket.reconnect.max_attempts", "2.5"),
-        ("reconnect: {max_attempts: ten}", "websocket.reconnect.max_attempts", "ten"),
-        ("queue: {size: {max: 3}}", "websocket.queue.size", "{max: 3}"),
-        ("queue: {policy: drop_everything}", "websocket.queue.policy", "drop_everything"),
-        ("queue: {policy: false}", "websocket.queue.policy", "false"),
-        ("queue: {max_message_size: 16MiB}", "websocket.queue.max_message_size", "16MiB"),
-        ("proactive: {max_connection_age: -1}", "websocket.proactive.max_connection_age", "-1"),
-        ("proactive: {max_connection_age: 1 day}", "websocket.proactive.max_connection_age", "1 day"),
-        ("compression: {enabled: \"true\"}", "websocket.compression.enabled", "true"),
-        ("ping: 20", "websocket.ping", "20"),
-        ("reconnect: [fixed_delay]", "websocket.reconnect", "[fixed_delay]"),
-    ])
+    @Test(
+        "A value of the wrong type is an error naming key, file and value",
+        arguments: [
+            // (yaml under websocket:, key, value as written)
+            ("ping: {interval: fast}", "websocket.ping.interval", "fast"),
+            ("ping: {timeout: \"20\"}", "websocket.ping.timeout", "20"),
+            ("ping: {timeout: [1, 2]}", "websocket.ping.timeout", "[1, 2]"),
+            ("ping: {interval: .nan}", "websocket.ping.interval", ".nan"),
+            ("connection: {timeout: true}", "websocket.connection.timeout", "true"),
+            ("reconnect: {auto: [true]}", "websocket.reconnect.auto", "[true]"),
+            ("reconnect: {auto: yes}", "websocket.reconnect.auto", "yes"),
+            ("reconnect: {auto: 1}", "websocket.reconnect.auto", "1"),
+            ("reconnect: {strategy: 3}", "websocket.reconnect.strategy", "3"),
+            ("reconnect: {strategy: linear}", "websocket.reconnect.strategy", "linear"),
+            ("reconnect: {max_attempts: 2.5}", "websocket.reconnect.max_attempts", "2.5"),
+            ("reconnect: {max_attempts: ten}", "websocket.reconnect.max_attempts", "ten"),
+            ("queue: {size: {max: 3}}", "websocket.queue.size", "{max: 3}"),
+            ("queue: {policy: drop_everything}", "websocket.queue.policy", "drop_everything"),
+            ("queue: {policy: false}", "websocket.queue.policy", "false"),
+            ("queue: {max_message_size: 16MiB}", "websocket.queue.max_message_size", "16MiB"),
+            ("proactive: {max_connection_age: -1}", "websocket.proactive.max_connection_age", "-1"),
+            ("proactive: {max_connection_age: 1 day}", "websocket.proactive.max_connection_age", "1 day"),
+            ("compression: {enabled: \"true\"}", "websocket.compression.enabled", "true"),
+            ("ping: 20", "websocket.ping", "20"),
+            ("reconnect: [fixed_delay]", "websocket.reconnect", "[fixed_delay]"),
+        ])
     func wrongType(section: String, key: String, value: String) throws {
         let error = try #require(loadError("websocket: {\(section)}", source: "/etc/kstlib.conf.yml"))
         #expect(error.key == key)
@@ -368,13 +412,18 @@ struct ConfigurationFileTests {
     func wrongTypeMessages() throws {
         let number = try #require(loadError("websocket: {ping: {interval: fast}}"))
         #expect(number.message == "expected a number of seconds, got a string")
-        #expect(number == WebSocketConfigurationError(
-            "expected a number of seconds, got a string", key: "websocket.ping.interval", file: "test.yml", value: "fast"))
+        #expect(
+            number
+                == WebSocketConfigurationError(
+                    "expected a number of seconds, got a string", key: "websocket.ping.interval", file: "test.yml",
+                    value: "fast"))
         #expect(number.description.contains("key=websocket.ping.interval"))
         #expect(number.description.contains("file=test.yml"))
 
         let strategy = try #require(loadError("websocket: {reconnect: {strategy: linear}}"))
-        #expect(strategy.message == "unknown value, expected one of immediate, fixed_delay, exponential_backoff, callback_controlled")
+        #expect(
+            strategy.message
+                == "unknown value, expected one of immediate, fixed_delay, exponential_backoff, callback_controlled")
 
         let policy = try #require(loadError("websocket: {queue: {policy: 1}}"))
         #expect(policy.message == "expected one of backpressure, drop_newest, drop_oldest, fail, got an integer")
@@ -397,13 +446,15 @@ struct ConfigurationFileTests {
 
     // MARK: Invalid files
 
-    @Test("Invalid YAML is an error with an empty key", arguments: [
-        "websocket: [unclosed\n",
-        "websocket:\n  ping: {interval: 5\n",
-        "websocket:\n\tping: 5\n",
-        "websocket:\n  ping: {interval: 5}\n  ping: {interval: 6}\n",
-        "websocket: *undefined\n",
-    ])
+    @Test(
+        "Invalid YAML is an error with an empty key",
+        arguments: [
+            "websocket: [unclosed\n",
+            "websocket:\n  ping: {interval: 5\n",
+            "websocket:\n\tping: 5\n",
+            "websocket:\n  ping: {interval: 5}\n  ping: {interval: 6}\n",
+            "websocket: *undefined\n",
+        ])
     func invalidYAML(yaml: String) throws {
         let error = try #require(loadError(yaml, source: "bad.yml"))
         #expect(error.key == "")
@@ -413,10 +464,12 @@ struct ConfigurationFileTests {
         #expect(!error.message.contains("\n"))
     }
 
-    @Test("A document that is not a mapping is an error with an empty key", arguments: [
-        "- websocket\n- ping\n",
-        "just words\n",
-    ])
+    @Test(
+        "A document that is not a mapping is an error with an empty key",
+        arguments: [
+            "- websocket\n- ping\n",
+            "just words\n",
+        ])
     func notAMapping(yaml: String) throws {
         let error = try #require(loadError(yaml))
         #expect(error.key == "")
@@ -438,8 +491,10 @@ struct ConfigurationFileTests {
         let notAFile = #expect(throws: WebSocketConfigurationError.self) {
             _ = try WebSocketConfiguration(contentsOfFile: directory)
         }
-        #expect(notAFile == WebSocketConfigurationError(
-            "cannot read the configuration file: it is a directory", file: directory))
+        #expect(
+            notAFile
+                == WebSocketConfigurationError(
+                    "cannot read the configuration file: it is a directory", file: directory))
     }
 
     // MARK: Files and precedence
@@ -452,13 +507,13 @@ struct ConfigurationFileTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("kstlib.conf.yml").path
         try """
-            websocket:
-              ping:
-                interval: 30
-                timeout: 1          # clamped to 5
-              reconnect:
-                strategy: immediate
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        websocket:
+          ping:
+            interval: 30
+            timeout: 1          # clamped to 5
+          reconnect:
+            strategy: immediate
+        """.write(toFile: path, atomically: true, encoding: .utf8)
 
         var warnings: [String] = []
         var config = try WebSocketConfiguration(contentsOfFile: path, warn: { warnings.append($0) })
@@ -491,8 +546,10 @@ struct ConfigurationFileTests {
         let error = #expect(throws: WebSocketConfigurationError.self) {
             _ = try WebSocketConfiguration(contentsOfFile: path)
         }
-        #expect(error == WebSocketConfigurationError(
-            "expected a whole number, got a string", key: "websocket.queue.size", file: path, value: "lots"))
+        #expect(
+            error
+                == WebSocketConfigurationError(
+                    "expected a whole number, got a string", key: "websocket.queue.size", file: path, value: "lots"))
     }
 
     @Test("A file that is not UTF-8 is an error")

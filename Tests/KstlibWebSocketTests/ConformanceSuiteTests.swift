@@ -43,7 +43,8 @@ import Testing
     static func passedAndFailed(_ line: String) -> (passed: Int, failed: Int)? {
         let words = line.split(separator: " ")
         guard words.count == 4, words[1] == "passed,", words[3] == "failed",
-              let passed = Int(words[0]), let failed = Int(words[2]) else { return nil }
+            let passed = Int(words[0]), let failed = Int(words[2])
+        else { return nil }
         return (passed, failed)
     }
 }
@@ -51,7 +52,6 @@ import Testing
 /// The package's root directory, found from this file's path (Tests/KstlibWebSocketTests/…).
 private let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 
 /// What the conformance script did.
 private struct ConformanceRun {

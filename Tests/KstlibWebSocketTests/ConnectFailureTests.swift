@@ -41,7 +41,8 @@ import Testing
     @Test func non101AnswerKeepsTheStatusAndHeaders() async throws {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
-            try peer.sendHTTP(status: 403, reason: "Forbidden", headers: ["Content-Type: text/plain", "Retry-After: 7"], body: "no")
+            try peer.sendHTTP(
+                status: 403, reason: "Forbidden", headers: ["Content-Type: text/plain", "Retry-After: 7"], body: "no")
         }
         defer { server.stop() }
         let manager = WebSocketManager(url: server.url("/feed"), configuration: testConfiguration())
@@ -68,7 +69,7 @@ import Testing
     @Test func noAnswerWithinTheTimeoutIsAConnectTimeout() async throws {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
-            _ = peer.waitForEOF(timeout: .seconds(10))  // never answers
+            _ = peer.waitForEOF(timeout: .seconds(10)) // never answers
         }
         defer { server.stop() }
         let config = testConfiguration { $0.connectionTimeout = .milliseconds(300) }
@@ -84,7 +85,10 @@ import Testing
     @Test func badAcceptHashIsAHandshakeError() async throws {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
-            try peer.sendRaw(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n".utf8))
+            try peer.sendRaw(
+                Array(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n"
+                        .utf8))
             _ = peer.waitForEOF(timeout: .seconds(5))
         }
         defer { server.stop() }

@@ -120,14 +120,20 @@ import KstlibWebSocketServer
         // keeps its socket read, so its queue on the server stays short.
         let fast = WebSocketManager(
             url: server.url("/feed?rate=1000000"),
-            configuration: testConfiguration { $0.compression = .disabled; $0.queueSize = 0 },
+            configuration: testConfiguration {
+                $0.compression = .disabled
+                $0.queueSize = 0
+            },
             clock: ContinuousClock(), loop: loop)
         try await fast.connect()
         // Reads nothing for now: its inbox fills, then the socket, then its queue on the server,
         // until the server drops it.
         let slow = WebSocketManager(
             url: server.url("/feed"),
-            configuration: testConfiguration { $0.compression = .disabled; $0.queueSize = 1 },
+            configuration: testConfiguration {
+                $0.compression = .disabled
+                $0.queueSize = 1
+            },
             clock: ContinuousClock(), loop: loop)
         try await slow.connect()
         // Once it has a message, the server has it on the feed.

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct ErrorHierarchyTests {
     static let samples: [any Error] = [
-        WebSocketConnectionError("could not connect", url: "ws://h/x", attempts: 3, lastError: WebSocketHandshakeFailure(kind: .connectFailed, reason: "refused")),
+        WebSocketConnectionError(
+            "could not connect", url: "ws://h/x", attempts: 3,
+            lastError: WebSocketHandshakeFailure(kind: .connectFailed, reason: "refused")),
         WebSocketClosedError("closed", code: 4001, reason: "bye"),
         WebSocketTimeoutError("late", operation: "receive", timeout: .milliseconds(1500)),
         WebSocketReconnectError("gave up", attempts: 10, lastError: WebSocketClosedError()),
@@ -26,7 +28,10 @@ import Testing
 
     @Test func descriptionsCarryMessageAndFields() {
         let texts = Self.samples.map { String(describing: $0) }
-        #expect(texts[0] == "WebSocketConnectionError: could not connect (url=ws://h/x, attempts=3, lastError=connectFailed: refused)")
+        #expect(
+            texts[0]
+                == "WebSocketConnectionError: could not connect (url=ws://h/x, attempts=3, lastError=connectFailed: refused)"
+        )
         #expect(texts[1] == "WebSocketClosedError: closed (code=4001, reason=\"bye\")")
         #expect(texts[2] == "WebSocketTimeoutError: late (operation=receive, timeout=1.5 seconds)")
         #expect(texts[3].hasPrefix("WebSocketReconnectError: gave up (attempts=10, lastError=WebSocketClosedError"))
@@ -44,7 +49,8 @@ import Testing
 
     @Test func httpStatusIsReachableFromTheConnectionError() {
         let error = WebSocketConnectionError(
-            "rejected", url: "ws://h/", attempts: 1, lastError: WebSocketHandshakeFailure(kind: .httpStatus, reason: "not 101", httpStatus: 403))
+            "rejected", url: "ws://h/", attempts: 1,
+            lastError: WebSocketHandshakeFailure(kind: .httpStatus, reason: "not 101", httpStatus: 403))
         #expect(error.httpStatus == 403)
     }
 }

@@ -11,7 +11,8 @@ import KstlibWebSocketServer
         let loop = EventLoop()
         defer { loop.shutdown() }
         let managers = (0..<200).map { _ in
-            WebSocketManager(url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
+            WebSocketManager(
+                url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, manager) in managers.enumerated() {
@@ -33,7 +34,9 @@ import KstlibWebSocketServer
         defer { server.stop() }
         let loop = EventLoop()
         let managers = (0..<20).map { _ in
-            WebSocketManager(url: server.url("/ticker?rate=200"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
+            WebSocketManager(
+                url: server.url("/ticker?rate=200"), configuration: testConfiguration(), clock: ContinuousClock(),
+                loop: loop)
         }
         for manager in managers { try await manager.connect() }
         let readers = managers.map { manager in Task { await drain(manager) } }
@@ -50,7 +53,8 @@ import KstlibWebSocketServer
             #expect(manager.state == .disconnected)
         }
         // A stopped loop refuses new work with a clear error instead of hanging.
-        let late = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
+        let late = WebSocketManager(
+            url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
         let error = try await #require(throws: WebSocketConnectionError.self) { try await late.connect() }
         #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .unavailable)
     }
@@ -62,7 +66,8 @@ import KstlibWebSocketServer
         defer { loop.shutdown() }
         let weakManager = WeakReference<WebSocketManager>()
         do {
-            let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
+            let manager = WebSocketManager(
+                url: server.url("/echo"), configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
             weakManager.value = manager
             try await manager.connect()
             #expect(loop.connectionCount == 1)

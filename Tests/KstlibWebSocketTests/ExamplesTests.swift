@@ -49,7 +49,7 @@ import Testing
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.output)")
         let expectedLines = [
-            "caught WebSocketConnectionError: Failed to connect to ws://127.0.0.1:",  // refused port
+            "caught WebSocketConnectionError: Failed to connect to ws://127.0.0.1:", // refused port
             "after 3 attempts",
             "caught WebSocketConnectionError: Failed to connect to http://example.com after 0 attempts",
             "caught WebSocketClosedError: Connection closed: 4001 - maintenance",
@@ -99,7 +99,8 @@ import Testing
         let result = try await runProcess(echoClient, arguments: [server.url("/echo")])
         #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
         #expect(server.scriptErrors.isEmpty, "\(server.scriptErrors)")
-        #expect(server.scriptRecords == ["echoed 1000 of 1000 byte-exact", "close reply 1000"], "\(server.scriptRecords)")
+        #expect(
+            server.scriptRecords == ["echoed 1000 of 1000 byte-exact", "close reply 1000"], "\(server.scriptRecords)")
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("closed: 1000"), "\(result.output)")
@@ -130,7 +131,9 @@ import Testing
 /// binary), then pseudo-random sizes from a fixed seed, mostly small, a quarter up to 64 KiB.
 private enum EchoPayloads {
     static let count = 1_000
-    static let boundarySizes = [0, 1, 2, 124, 125, 126, 127, 128, 1_023, 1_024, 4_095, 4_096, 16_383, 16_384, 16_385, 65_534, 65_535, 65_536]
+    static let boundarySizes = [
+        0, 1, 2, 124, 125, 126, 127, 128, 1_023, 1_024, 4_095, 4_096, 16_383, 16_384, 16_385, 65_534, 65_535, 65_536,
+    ]
 
     static let all: [(opcode: UInt8, payload: [UInt8])] = {
         var generator = SeededGenerator(seed: 0x6B73_746C_6962)
@@ -223,7 +226,9 @@ private struct ProcessResult {
 }
 
 /// Runs `executable` to completion and collects its output; terminates it after `timeLimit`.
-private func runProcess(_ executable: URL, arguments: [String], timeLimit: DispatchTimeInterval = .seconds(60)) async throws -> ProcessResult {
+private func runProcess(_ executable: URL, arguments: [String], timeLimit: DispatchTimeInterval = .seconds(60))
+    async throws -> ProcessResult
+{
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments

@@ -27,7 +27,9 @@ import KstlibWebSocketServer
     }
 
     @Test func originAndSubprotocolsAreCheckedToo() async throws {
-        for config in [testConfiguration { $0.origin = "https://a\r\nb" }, testConfiguration { $0.subprotocols = ["chat v2"] }] {
+        for config in [
+            testConfiguration { $0.origin = "https://a\r\nb" }, testConfiguration { $0.subprotocols = ["chat v2"] },
+        ] {
             let manager = WebSocketManager(url: "ws://127.0.0.1:9/", configuration: config)
             let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
             #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .invalidRequest)
@@ -56,16 +58,18 @@ import KstlibWebSocketServer
         #expect(manager.negotiatedSubprotocol == "v2.stream")
         _ = await drain(manager)
         #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
-        #expect(server.scriptRecords == [
-            "authorization=Bearer s3cr3t", "origin=https://app.example.com",
-            "protocols=v3.stream, v2.stream", "host=127.0.0.1:\(server.port)",
-        ])
+        #expect(
+            server.scriptRecords == [
+                "authorization=Bearer s3cr3t", "origin=https://app.example.com",
+                "protocols=v3.stream, v2.stream", "host=127.0.0.1:\(server.port)",
+            ])
     }
 
     @Test func subprotocolNegotiatedWithTheEmbeddedServer() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
-        let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration { $0.subprotocols = ["chat"] })
+        let manager = WebSocketManager(
+            url: server.url("/echo"), configuration: testConfiguration { $0.subprotocols = ["chat"] })
         try await manager.connect()
         #expect(manager.negotiatedSubprotocol == "chat")
         await manager.close()
@@ -78,7 +82,8 @@ import KstlibWebSocketServer
             _ = peer.waitForEOF(timeout: .seconds(5))
         }
         defer { server.stop() }
-        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration { $0.subprotocols = ["chat"] })
+        let manager = WebSocketManager(
+            url: server.url("/"), configuration: testConfiguration { $0.subprotocols = ["chat"] })
         let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
         #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .badHandshake)
     }
@@ -114,15 +119,22 @@ import KstlibWebSocketServer
 
     @Test func picksTheVariableForTheScheme() throws {
         let environment = ["https_proxy": "http://proxy.corp:3128", "HTTP_PROXY": "plain.corp:8080"]
-        #expect(ProxyEnvironment.proxy(for: try url("wss://feed.example.com/"), environment: environment)! == ("proxy.corp", 3128))
-        #expect(ProxyEnvironment.proxy(for: try url("ws://feed.example.com/"), environment: environment)! == ("plain.corp", 8080))
+        #expect(
+            ProxyEnvironment.proxy(for: try url("wss://feed.example.com/"), environment: environment)! == (
+                "proxy.corp", 3128
+            ))
+        #expect(
+            ProxyEnvironment.proxy(for: try url("ws://feed.example.com/"), environment: environment)! == (
+                "plain.corp", 8080
+            ))
         #expect(ProxyEnvironment.proxy(for: try url("ws://feed.example.com/"), environment: [:]) == nil)
     }
 
     @Test(arguments: [
         ("feed.example.com", "example.com", true), ("feed.example.com", ".example.com", true),
         ("example.com", "example.com", true), ("notexample.com", "example.com", false),
-        ("10.1.2.3", "10.1.2.3", true), ("anything", "*", true), ("feed.example.com", "other.com, example.com:443", true),
+        ("10.1.2.3", "10.1.2.3", true), ("anything", "*", true),
+        ("feed.example.com", "other.com, example.com:443", true),
     ])
     func noProxyMatchesHostsAndDomains(host: String, list: String, excluded: Bool) {
         #expect(ProxyEnvironment.excluded(host, by: list) == excluded)

@@ -77,7 +77,8 @@ import KstlibWebSocketServer
     @Test func shutdownMarksTheManagerAndCloses() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
-        let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration { $0.autoReconnect = true })
+        let manager = WebSocketManager(
+            url: server.url("/echo"), configuration: testConfiguration { $0.autoReconnect = true })
         try await manager.connect()
         #expect(!manager.isShutdown)
         await manager.shutdown()
@@ -113,7 +114,8 @@ import KstlibWebSocketServer
 
     @Test func waitingTimeoutsGoThroughTheInjectedClock() async throws {
         let clock = RecordingClock()
-        let manager = WebSocketManager(url: "ws://127.0.0.1:\(refusedPort())/", configuration: testConfiguration(), clock: clock)
+        let manager = WebSocketManager(
+            url: "ws://127.0.0.1:\(refusedPort())/", configuration: testConfiguration(), clock: clock)
         #expect(await manager.waitConnected(timeout: .seconds(7)) == false)
         #expect(clock.delays == [.seconds(7)])
     }
@@ -123,7 +125,9 @@ import KstlibWebSocketServer
         defer { server.stop() }
         let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration())
         try await manager.connect()
-        let error = try await #require(throws: WebSocketTimeoutError.self) { try await manager.receive(timeout: .milliseconds(50)) }
+        let error = try await #require(throws: WebSocketTimeoutError.self) {
+            try await manager.receive(timeout: .milliseconds(50))
+        }
         #expect(error.operation == "receive")
         #expect(error.timeout == .milliseconds(50))
         // The timed-out receive took nothing: the next message still arrives.

@@ -66,7 +66,10 @@ import KstlibWebSocketServer
     }
 
     @Test func jsonIsSentAndDecoded() async throws {
-        struct Order: Codable, Equatable { let symbol: String; let quantity: Int }
+        struct Order: Codable, Equatable {
+            let symbol: String
+            let quantity: Int
+        }
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
         let manager = WebSocketManager(url: server.url("/echo"), configuration: testConfiguration())
@@ -97,10 +100,15 @@ import KstlibWebSocketServer
     }
 
     @Test func tickerStreamsJSONQuotes() async throws {
-        struct Quote: Decodable { let seq: Int; let symbol: String; let price: Double }
+        struct Quote: Decodable {
+            let seq: Int
+            let symbol: String
+            let price: Double
+        }
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
-        let manager = WebSocketManager(url: server.url("/ticker?rate=0&count=100&symbol=ETHUSDT"), configuration: testConfiguration())
+        let manager = WebSocketManager(
+            url: server.url("/ticker?rate=0&count=100&symbol=ETHUSDT"), configuration: testConfiguration())
         try await manager.connect()
         var seqs: [Int] = []
         for try await quote in manager.stream().decoded(as: Quote.self) {

@@ -73,7 +73,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         let reasons = CallLog<DisconnectReason>()
         let config = proactiveConfiguration {
             $0.shouldDisconnect = {
-                let answer = disconnectAsks.count == 2  // the third time it is asked
+                let answer = disconnectAsks.count == 2 // the third time it is asked
                 disconnectAsks.append(answer)
                 return answer
             }
@@ -123,10 +123,11 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
     @Test func reconnectWindowIsAskedUntilItOpens() async throws {
         let manager = WebSocketManager(url: "ws://127.0.0.1:9/", configuration: proactiveConfiguration())
         let asks = CallLog<Int>()
-        let opened = await manager.waitForReconnectWindow({
-            asks.append(asks.count)
-            return asks.count < 3 ? .notYet : .after(.milliseconds(10))
-        }, timeout: .seconds(5))
+        let opened = await manager.waitForReconnectWindow(
+            {
+                asks.append(asks.count)
+                return asks.count < 3 ? .notYet : .after(.milliseconds(10))
+            }, timeout: .seconds(5))
         #expect(opened)
         #expect(asks.count == 3)
         let closed = await manager.waitForReconnectWindow({ .notYet }, timeout: .milliseconds(100))
@@ -138,7 +139,8 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         defer { server.stop() }
         let reasons = CallLog<DisconnectReason>()
         let manager = WebSocketManager(
-            url: server.url("/ticker?rate=100"), configuration: proactiveConfiguration { $0.onDisconnect = { reasons.append($0) } })
+            url: server.url("/ticker?rate=100"),
+            configuration: proactiveConfiguration { $0.onDisconnect = { reasons.append($0) } })
         try await manager.connect()
         await manager.scheduleReconnect(after: .milliseconds(30))
         #expect(await manager.waitConnected(timeout: .seconds(5)))
@@ -160,7 +162,9 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
 
     /// Streams a globally numbered feed, rotates under load, and checks every number arrives
     /// exactly once, in order.
-    func rotateUnderLoad(messageKey: (@Sendable (WebSocketMessage) -> String?)?) async throws -> (seqs: [Int], stats: WebSocketStats, connections: Int) {
+    func rotateUnderLoad(messageKey: (@Sendable (WebSocketMessage) -> String?)?) async throws -> (
+        seqs: [Int], stats: WebSocketStats, connections: Int
+    ) {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
         let config = testConfiguration {
@@ -192,7 +196,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         let (seqs, stats, connections) = (result.seqs, result.stats, result.connections)
         #expect(connections == 2)
         #expect(stats.rotations == 1)
-        #expect(stats.proactiveDisconnects == 2)  // the rotation and the final close()
+        #expect(stats.proactiveDisconnects == 2) // the rotation and the final close()
         #expect(stats.reactiveDisconnects == 0)
         let first = try #require(seqs.first)
         let broken = zip(seqs, seqs.dropFirst()).first { $1 != $0 + 1 }

@@ -50,7 +50,8 @@ import Testing
             try peer.sendText("before")
             try peer.sendFrame(opcode: opcode, payload: payload, fin: fin, rsv: rsv)
         }
-        let error = try #require(outcome.error as? WebSocketProtocolError, "\(name): \(String(describing: outcome.error))")
+        let error = try #require(
+            outcome.error as? WebSocketProtocolError, "\(name): \(String(describing: outcome.error))")
         #expect(error.closeCode == .protocolError)
         #expect(error.protocolError.contains(expected), "\(name): \(error.protocolError)")
         #expect(outcome.serverSaw == ["close 1002"], "\(name)")
@@ -133,7 +134,7 @@ import Testing
             try peer.sendFrame(opcode: RawOpcode.text, payload: Array("Hel".utf8), fin: false)
             try peer.sendPing([9, 8, 7])
             try peer.sendFrame(opcode: RawOpcode.continuation, payload: Array("lo, ".utf8), fin: false)
-            try peer.sendFrame(opcode: RawOpcode.pong, payload: [1])  // unsolicited: ignored
+            try peer.sendFrame(opcode: RawOpcode.pong, payload: [1]) // unsolicited: ignored
             try peer.sendFrame(opcode: RawOpcode.continuation, payload: Array("wörld".utf8), fin: true)
             let pong = try peer.readFrame()
             peer.record("pong \(pong?.opcode == RawOpcode.pong) \(pong?.payload ?? [])")

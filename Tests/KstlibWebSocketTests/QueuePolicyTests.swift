@@ -90,7 +90,9 @@ import KstlibWebSocketServer
 
     /// Reads the stream, pausing 1 ms every 10 messages (load shaping, not synchronisation),
     /// and notes the largest backlog seen: received by the manager but not yet consumed.
-    private func consumeSlowly(_ manager: WebSocketManager) async throws -> (seqs: [Int], error: (any Error)?, backlog: Int) {
+    private func consumeSlowly(_ manager: WebSocketManager) async throws -> (
+        seqs: [Int], error: (any Error)?, backlog: Int
+    ) {
         try await within(.seconds(60)) {
             var seqs: [Int] = []
             var backlog = 0

@@ -51,7 +51,8 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
     ) async throws {
         let failure = try #require(error as? WebSocketReconnectError, "\(String(describing: error))")
         #expect(failure.attempts == attempts)
-        let last = try #require(failure.lastError as? WebSocketHandshakeFailure, "\(String(describing: failure.lastError))")
+        let last = try #require(
+            failure.lastError as? WebSocketHandshakeFailure, "\(String(describing: failure.lastError))")
         #expect(last.kind == .connectFailed)
         #expect(last.httpStatus == nil)
         #expect(last.reason.localizedCaseInsensitiveContains("connect"), "\(last.reason)")
@@ -169,7 +170,9 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(await log.wait(count: 3))
         #expect(log.events == [.connect, .disconnect(.serverClosed), .connect])
         #expect(manager.state == .connected)
-        #expect(manager.lastClose == WebSocketClose(code: WebSocketCloseCode(UInt16(code)), reason: "rotate", byServer: true))
+        #expect(
+            manager.lastClose
+                == WebSocketClose(code: WebSocketCloseCode(UInt16(code)), reason: "rotate", byServer: true))
         #expect(manager.stats.reconnects == 1)
         #expect(manager.stats.reactiveDisconnects == 1)
         #expect(server.totalConnections == 2)

@@ -23,7 +23,10 @@ import KstlibWebSocketServer
     static let illegalTransitions: [(S, S)] =
         S.allCases.map { (.closed, $0) }
         + [(.closing, .disconnected), (.closing, .connecting), (.closing, .connected), (.closing, .reconnecting)]
-        + [(.disconnected, .connected), (.connected, .connecting), (.reconnecting, .connecting), (.connecting, .reconnecting)]
+        + [
+            (.disconnected, .connected), (.connected, .connecting), (.reconnecting, .connecting),
+            (.connecting, .reconnecting),
+        ]
         + S.allCases.filter { $0 != .closed }.map { ($0, $0) }
 
     @Test func theModelsTransitionsAreAllowed() {
@@ -62,13 +65,22 @@ import KstlibWebSocketServer
         let base = Duration.seconds(1)
         let cap = Duration.seconds(5)
         let attempts = Array(1...7)
-        #expect(attempts.map { ReconnectStrategy.immediate.delay(attempt: $0, base: base, maximum: cap) } == Array(repeating: .zero, count: 7))
-        #expect(attempts.map { ReconnectStrategy.fixedDelay.delay(attempt: $0, base: base, maximum: cap) } == Array(repeating: base, count: 7))
-        #expect(attempts.map { ReconnectStrategy.exponentialBackoff.delay(attempt: $0, base: base, maximum: cap) }
+        #expect(
+            attempts.map { ReconnectStrategy.immediate.delay(attempt: $0, base: base, maximum: cap) }
+                == Array(repeating: .zero, count: 7))
+        #expect(
+            attempts.map { ReconnectStrategy.fixedDelay.delay(attempt: $0, base: base, maximum: cap) }
+                == Array(repeating: base, count: 7))
+        #expect(
+            attempts.map { ReconnectStrategy.exponentialBackoff.delay(attempt: $0, base: base, maximum: cap) }
                 == [1, 2, 4, 5, 5, 5, 5].map { Duration.seconds($0) })
-        #expect(ReconnectStrategy.exponentialBackoff.delay(attempt: 4, base: .milliseconds(250), maximum: .seconds(60)) == .seconds(2))
+        #expect(
+            ReconnectStrategy.exponentialBackoff.delay(attempt: 4, base: .milliseconds(250), maximum: .seconds(60))
+                == .seconds(2))
         // No overflow for absurd attempt numbers.
-        #expect(ReconnectStrategy.exponentialBackoff.delay(attempt: 10_000, base: base, maximum: .seconds(60)) == .seconds(60))
+        #expect(
+            ReconnectStrategy.exponentialBackoff.delay(attempt: 10_000, base: base, maximum: .seconds(60))
+                == .seconds(60))
         #expect(ReconnectStrategy.exponentialBackoff.delay(attempt: 3, base: .zero, maximum: cap) == .zero)
         #expect(ReconnectStrategy.callbackControlled.delay(attempt: 3, base: base, maximum: cap) == .zero)
     }
@@ -89,7 +101,10 @@ import KstlibWebSocketServer
         #expect(await log.wait(count: 3))
         #expect(log.events == [.connect, .disconnect(.networkError), .connect])
         await manager.close()
-        #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .reconnecting, .connected, .closing, .closed])
+        #expect(
+            manager.stateHistory == [
+                .disconnected, .connecting, .connected, .reconnecting, .connected, .closing, .closed,
+            ])
         // Every step of the walk is one the state machine allows.
         let walk = manager.stateHistory
         for (from, to) in zip(walk, walk.dropFirst()) {

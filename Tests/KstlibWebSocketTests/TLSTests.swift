@@ -10,10 +10,13 @@ import KstlibWebSocketServer
 
     /// A wss:// embedded server presenting `identity`, requiring client certificates issued by
     /// `clientCA` when given.
-    func server(_ identity: TestCertificates.Identity, clientCA: TestCertificates.Identity? = nil) throws -> EmbeddedWebSocketServer {
-        try EmbeddedWebSocketServer(tls: EmbeddedServerTLS(
-            certificateChainPath: identity.certificatePath, privateKeyPath: identity.keyPath,
-            clientCATrustPath: clientCA?.certificatePath))
+    func server(_ identity: TestCertificates.Identity, clientCA: TestCertificates.Identity? = nil) throws
+        -> EmbeddedWebSocketServer
+    {
+        try EmbeddedWebSocketServer(
+            tls: EmbeddedServerTLS(
+                certificateChainPath: identity.certificatePath, privateKeyPath: identity.keyPath,
+                clientCATrustPath: clientCA?.certificatePath))
     }
 
     /// The same server reached by name instead of 127.0.0.1.
@@ -51,7 +54,9 @@ import KstlibWebSocketServer
         return failure
     }
 
-    func trusting(_ certificates: TestCertificates, _ adjust: (inout WebSocketConfiguration) -> Void = { _ in }) -> WebSocketConfiguration {
+    func trusting(_ certificates: TestCertificates, _ adjust: (inout WebSocketConfiguration) -> Void = { _ in })
+        -> WebSocketConfiguration
+    {
         testConfiguration {
             $0.tls.additionalTrustRoots = [.file(certificates.ca.certificatePath)]
             adjust(&$0)
@@ -135,7 +140,8 @@ import KstlibWebSocketServer
         #expect(failure.reason.contains("self-signed certificate in certificate chain"), "\(failure.reason)")
         #expect(failure.reason.contains("X509 error 19"), "\(failure.reason)")
         // The root is self-signed: allowSelfSigned covers it, allowUnknownIssuer does not.
-        let still = try await tlsFailure(server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowUnknownIssuer] })
+        let still = try await tlsFailure(
+            server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowUnknownIssuer] })
         #expect(still.reason.contains("self-signed certificate in certificate chain"), "\(still.reason)")
         try await echoes(server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowSelfSigned] })
     }
@@ -147,7 +153,8 @@ import KstlibWebSocketServer
         let failure = try await tlsFailure(server.url("/echo"), testConfiguration())
         #expect(failure.reason.contains("self-signed certificate"), "\(failure.reason)")
         #expect(failure.reason.contains("X509 error 18"), "\(failure.reason)")
-        let unknownIssuerOnly = try await tlsFailure(server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowUnknownIssuer] })
+        let unknownIssuerOnly = try await tlsFailure(
+            server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowUnknownIssuer] })
         #expect(unknownIssuerOnly.reason.contains("X509 error 18"), "\(unknownIssuerOnly.reason)")
         try await echoes(server.url("/echo"), testConfiguration { $0.tls.insecure = [.allowSelfSigned] })
         try await echoes(localhostURL(server), testConfiguration { $0.tls.insecure = [.allowSelfSigned] })
@@ -176,7 +183,8 @@ import KstlibWebSocketServer
         try await echoes(server.url("/echo"), skip)
         try await echoes(localhostURL(server), skip)
         // It skips only the name: an unknown issuer is still refused.
-        let untrusted = try await tlsFailure(server.url("/echo"), testConfiguration { $0.tls.insecure = [.skipHostnameVerification] })
+        let untrusted = try await tlsFailure(
+            server.url("/echo"), testConfiguration { $0.tls.insecure = [.skipHostnameVerification] })
         #expect(untrusted.reason.contains("unable to get local issuer certificate"), "\(untrusted.reason)")
     }
 
@@ -209,7 +217,8 @@ import KstlibWebSocketServer
         let server = try server(certificates.server, clientCA: certificates.ca)
         defer { server.stop() }
         let config = trusting(certificates) {
-            $0.tls.clientIdentity = .init(certificate: .file(certificates.client.certificatePath), privateKey: .file(certificates.client.keyPath))
+            $0.tls.clientIdentity = .init(
+                certificate: .file(certificates.client.certificatePath), privateKey: .file(certificates.client.keyPath))
         }
         try await echoes(server.url("/echo"), config)
         try await echoes(localhostURL(server), config)
@@ -221,7 +230,8 @@ import KstlibWebSocketServer
         let server = try server(certificates.server, clientCA: certificates.ca)
         defer { server.stop() }
         let config = trusting(certificates) {
-            $0.tls.clientIdentity = .init(certificate: .pem(certificates.client.certificatePEM), privateKey: .pem(certificates.client.keyPEM))
+            $0.tls.clientIdentity = .init(
+                certificate: .pem(certificates.client.certificatePEM), privateKey: .pem(certificates.client.keyPEM))
         }
         try await echoes(server.url("/echo"), config)
         #expect(server.rejectedClientCertificates == 0)
@@ -233,7 +243,8 @@ import KstlibWebSocketServer
         defer { server.stop() }
         let config = trusting(certificates) {
             $0.tls.clientIdentity = .init(
-                certificate: .file(certificates.untrustedClient.certificatePath), privateKey: .file(certificates.untrustedClient.keyPath))
+                certificate: .file(certificates.untrustedClient.certificatePath),
+                privateKey: .file(certificates.untrustedClient.keyPath))
         }
         let failure = try await tlsFailure(server.url("/echo"), config)
         #expect(failure.reason.contains("alert 'unknown CA' (TLS alert 48)"), "\(failure.reason)")
@@ -249,7 +260,9 @@ import KstlibWebSocketServer
         defer { server.stop() }
         let url = "ws://127.0.0.1:\(server.port)/echo"
         let manager = WebSocketManager(url: url, configuration: testConfiguration())
-        let error = try await #require(throws: WebSocketConnectionError.self) { try await within { try await manager.connect() } }
+        let error = try await #require(throws: WebSocketConnectionError.self) {
+            try await within { try await manager.connect() }
+        }
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure, "\(error)")
         #expect(failure.kind == .connectFailed, "\(failure)")
         #expect(server.totalConnections == 0)
@@ -259,13 +272,16 @@ import KstlibWebSocketServer
         let certificates = try await TestCertificates.shared()
         let missing = certificates.directory.appendingPathComponent("missing.pem").path
         let error = try #require(throws: EmbeddedServerError.self) {
-            try EmbeddedWebSocketServer(tls: EmbeddedServerTLS(certificateChainPath: missing, privateKeyPath: certificates.server.keyPath))
+            try EmbeddedWebSocketServer(
+                tls: EmbeddedServerTLS(certificateChainPath: missing, privateKeyPath: certificates.server.keyPath))
         }
         #expect(error.message.contains("missing.pem"), "\(error.message)")
         // A key that is not the certificate's: libwebsockets refuses the vhost.
         let mismatched = try #require(throws: EmbeddedServerError.self) {
-            try EmbeddedWebSocketServer(tls: EmbeddedServerTLS(
-                certificateChainPath: certificates.server.certificatePath, privateKeyPath: certificates.client.keyPath))
+            try EmbeddedWebSocketServer(
+                tls: EmbeddedServerTLS(
+                    certificateChainPath: certificates.server.certificatePath,
+                    privateKeyPath: certificates.client.keyPath))
         }
         #expect(mismatched.message.contains("TLS"), "\(mismatched.message)")
     }

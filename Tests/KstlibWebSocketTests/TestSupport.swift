@@ -48,7 +48,9 @@ func drain(_ manager: WebSocketManager) async -> (messages: [WebSocketMessage], 
 
 /// Runs `body` and fails with a timeout error instead of hanging the suite, even when `body`
 /// ignores cancellation (awaiting another task's value, say).
-func within<T: Sendable>(_ limit: Duration = .seconds(20), _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func within<T: Sendable>(_ limit: Duration = .seconds(20), _ body: @escaping @Sendable () async throws -> T)
+    async throws -> T
+{
     let gate = FirstResult<T>()
     let work = Task { gate.offer(await Result { try await body() }) }
     let timer = Task {

@@ -10,7 +10,9 @@ import Testing
         ("ws://[::1]:8080/a/b", false, "::1", 8080, "/a/b", "[::1]:8080"),
         ("WSS://Example.com:443/x", true, "Example.com", 443, "/x", "Example.com"),
     ])
-    func validURLsKeepTheirParts(url: String, secure: Bool, host: String, port: Int, path: String, hostHeader: String) throws {
+    func validURLsKeepTheirParts(url: String, secure: Bool, host: String, port: Int, path: String, hostHeader: String)
+        throws
+    {
         let parsed = try WebSocketURL.parse(url).get()
         #expect(parsed.secure == secure)
         #expect(parsed.host == host)

@@ -110,7 +110,9 @@ extension WebSocketConfiguration {
         .init("websocket.reconnect.strategy") { $0.reconnectStrategy = try $1.choice(of: ReconnectStrategy.self) },
         .init("websocket.reconnect.delay") { $0.reconnectDelay = try $1.duration(in: Bounds.reconnectDelay) },
         .init("websocket.reconnect.max_delay") { $0.maxReconnectDelay = try $1.duration(in: Bounds.maxReconnectDelay) },
-        .init("websocket.reconnect.max_attempts") { $0.maxReconnectAttempts = try $1.integer(in: Bounds.maxReconnectAttempts) },
+        .init("websocket.reconnect.max_attempts") {
+            $0.maxReconnectAttempts = try $1.integer(in: Bounds.maxReconnectAttempts)
+        },
         .init("websocket.queue.size") { $0.queueSize = try $1.integer(in: Bounds.queueSize) },
         .init("websocket.queue.policy") { $0.queueOverflowPolicy = try $1.choice(of: QueueOverflowPolicy.self) },
         .init("websocket.queue.max_message_size") { $0.maxMessageSize = try $1.integer(in: Bounds.maxMessageSize) },
@@ -120,7 +122,9 @@ extension WebSocketConfiguration {
         .init("websocket.proactive.reconnect_check_interval") {
             $0.reconnectCheckInterval = try $1.duration(in: Bounds.reconnectCheckInterval)
         },
-        .init("websocket.proactive.disconnect_margin") { $0.disconnectMargin = try $1.duration(in: Bounds.disconnectMargin) },
+        .init("websocket.proactive.disconnect_margin") {
+            $0.disconnectMargin = try $1.duration(in: Bounds.disconnectMargin)
+        },
         .init("websocket.proactive.max_connection_age") { $0.maxConnectionAge = try $1.durationOrNone() },
         .init("websocket.compression.enabled") { $0.compression.enabled = try $1.bool() },
     ]
@@ -131,7 +135,10 @@ private struct ConfigurationFileOption: Sendable {
     let key: String
     let apply: @Sendable (inout WebSocketConfiguration, ConfigurationFileValue) throws -> Void
 
-    init(_ key: String, _ apply: @escaping @Sendable (inout WebSocketConfiguration, ConfigurationFileValue) throws -> Void) {
+    init(
+        _ key: String,
+        _ apply: @escaping @Sendable (inout WebSocketConfiguration, ConfigurationFileValue) throws -> Void
+    ) {
         self.key = key
         self.apply = apply
     }
@@ -160,7 +167,7 @@ private struct ConfigurationFileReader {
     let warn: (String) -> Void
 
     func load(_ root: Node?, into config: inout WebSocketConfiguration) throws {
-        guard let root, !root.isNullValue else { return }  // an empty file
+        guard let root, !root.isNullValue else { return } // an empty file
         guard case .mapping(let sections) = root else {
             throw WebSocketConfigurationError(
                 "the configuration file must be a mapping of sections, got \(root.kindDescription)",
@@ -181,7 +188,7 @@ private struct ConfigurationFileReader {
             warn("\(source): unknown key \(key) ignored (known keys under \(parent): \(known))")
             return
         }
-        guard !node.isNullValue else { return }  // `ping:` with nothing below it
+        guard !node.isNullValue else { return } // `ping:` with nothing below it
         guard case .mapping(let mapping) = node else {
             throw WebSocketConfigurationError(
                 "expected a mapping of \(children.joined(separator: ", ")), got \(node.kindDescription)",
@@ -290,7 +297,8 @@ private struct ConfigurationFileValue {
 
     private func clamped(below: Bool, range: String, to bound: String) {
         reader.warn(
-            "\(reader.source): \(key) = \(node.written) is \(below ? "below" : "above") its bounds \(range); using \(bound)")
+            "\(reader.source): \(key) = \(node.written) is \(below ? "below" : "above") its bounds \(range); using \(bound)"
+        )
     }
 }
 
@@ -369,8 +377,8 @@ private func describeYAMLError(_ error: any Error) -> String {
     guard let yamlError = error as? YamlError else { return String(describing: error) }
     switch yamlError {
     case .scanner(let context, let problem, let mark, _),
-         .parser(let context, let problem, let mark, _),
-         .composer(let context, let problem, let mark, _):
+        .parser(let context, let problem, let mark, _),
+        .composer(let context, let problem, let mark, _):
         let context = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
         return "\(problem) at line \(mark.line), column \(mark.column)\(context)"
     case .duplicatedKeysInMapping(let duplicates, let context):

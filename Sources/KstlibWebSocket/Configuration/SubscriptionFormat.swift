@@ -22,7 +22,9 @@ public struct SubscriptionFormat: Sendable {
     /// One message for all channels: `{"method":"SUBSCRIBE","params":["a","b"],"id":1}`.
     public static let binance = SubscriptionFormat { subscribe, channels, requestID in
         let params = channels.map(quoted).joined(separator: ",")
-        return ["{\"method\":\"\(subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE")\",\"params\":[\(params)],\"id\":\(requestID)}"]
+        return [
+            "{\"method\":\"\(subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE")\",\"params\":[\(params)],\"id\":\(requestID)}"
+        ]
     }
 
     private static func jsonObject(_ pairs: KeyValuePairs<String, String>) -> String {

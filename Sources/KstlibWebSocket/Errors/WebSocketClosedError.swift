@@ -9,7 +9,9 @@ public struct WebSocketClosedError: WebSocketError, Equatable {
     /// The peer's close reason; empty when it gave none.
     public let reason: String
 
-    public init(_ message: String = "connection closed", code: WebSocketCloseCode = .abnormalClosure, reason: String = "") {
+    public init(
+        _ message: String = "connection closed", code: WebSocketCloseCode = .abnormalClosure, reason: String = ""
+    ) {
         self.message = message
         self.code = code
         self.reason = reason

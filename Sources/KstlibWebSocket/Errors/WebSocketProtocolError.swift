@@ -10,7 +10,9 @@ public struct WebSocketProtocolError: WebSocketError, Equatable {
     /// The close code the client failed the connection with.
     public let closeCode: WebSocketCloseCode
 
-    public init(_ message: String = "protocol violation", protocolError: String, closeCode: WebSocketCloseCode = .protocolError) {
+    public init(
+        _ message: String = "protocol violation", protocolError: String, closeCode: WebSocketCloseCode = .protocolError
+    ) {
         self.message = message
         self.protocolError = protocolError
         self.closeCode = closeCode

@@ -27,7 +27,9 @@ final class CallbackQueue: Sendable {
                 let logger = self.logger
                 Task.detached {
                     for await job in stream {
-                        do { try await job() } catch { logger.warning("a callback threw", metadata: ["error": "\(error)"]) }
+                        do { try await job() } catch {
+                            logger.warning("a callback threw", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
                 continuation = newContinuation

@@ -66,7 +66,8 @@ final class ConnectionLink: TransportSink {
     private static func failure(for end: TransportEnd) -> any Error {
         switch end {
         case .handshakeFailed(let failure): return failure
-        default: return WebSocketHandshakeFailure(kind: .connectFailed, reason: "the connection ended during the handshake")
+        default:
+            return WebSocketHandshakeFailure(kind: .connectFailed, reason: "the connection ended during the handshake")
         }
     }
 
@@ -75,7 +76,9 @@ final class ConnectionLink: TransportSink {
     func transportOpened(subprotocol: String?, compressed: Bool) {
         let (manager, connection, cancelled) = state.withLock { ($0.manager, $0.connection, $0.cancelled) }
         guard let connection else { return }
-        guard !cancelled, let manager, manager.adopt(self, connection: connection, subprotocol: subprotocol, compressed: compressed) else {
+        guard !cancelled, let manager,
+            manager.adopt(self, connection: connection, subprotocol: subprotocol, compressed: compressed)
+        else {
             connection.close(code: .goingAway, reason: "connection no longer wanted")
             return
         }

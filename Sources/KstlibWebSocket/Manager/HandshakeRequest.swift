@@ -27,7 +27,8 @@ enum HandshakeRequest {
         if let origin = config.origin, let bad = forbiddenCharacter(in: origin) {
             return invalid("origin contains \(bad)")
         }
-        for subprotocol in config.subprotocols where subprotocol.isEmpty || !subprotocol.utf8.allSatisfy(isTokenCharacter) {
+        for subprotocol in config.subprotocols
+        where subprotocol.isEmpty || !subprotocol.utf8.allSatisfy(isTokenCharacter) {
             return invalid("subprotocol '\(printable(subprotocol))' is not an HTTP token")
         }
         return nil
@@ -40,7 +41,8 @@ enum HandshakeRequest {
     /// RFC 7230 `tchar`.
     private static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(byte)
@@ -61,6 +63,8 @@ enum HandshakeRequest {
     }
 
     private static func printable(_ text: String) -> String {
-        text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+        text.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+        }.joined()
     }
 }

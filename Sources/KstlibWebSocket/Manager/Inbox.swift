@@ -106,7 +106,11 @@ final class Inbox: Sendable {
 
     /// Ends the stream once the queued messages are consumed (`finished`), or with an error.
     func end(_ ending: Ending) {
-        let (pairs, waiters) = state.withLock { state -> ([(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)], [CheckedContinuation<WebSocketMessage?, any Error>]) in
+        let (pairs, waiters) = state.withLock {
+            state -> (
+                [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)],
+                [CheckedContinuation<WebSocketMessage?, any Error>]
+            ) in
             guard state.ending == nil else { return ([], []) }
             state.ending = ending
             // Messages waiting for their hand-over still go first.

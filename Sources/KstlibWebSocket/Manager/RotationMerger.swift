@@ -94,7 +94,9 @@ final class RotationMerger: Sendable {
                 return ([], Self.switchOver(&state, catchingUp: true))
             }
             state.held.append((message, messageKey))
-            if state.held.count >= holdLimit { return (Self.forcedFlush(&state), Self.switchOver(&state, catchingUp: true)) }
+            if state.held.count >= holdLimit {
+                return (Self.forcedFlush(&state), Self.switchOver(&state, catchingUp: true))
+            }
             return ([], nil)
         }
         waiter?.resume(returning: true)
@@ -135,7 +137,8 @@ final class RotationMerger: Sendable {
     }
 
     private static func forcedFlush(_ state: inout State) -> [WebSocketMessage] {
-        let out = state.held.filter { item in item.key.map { !state.deliveredKeys.contains($0) } ?? true }.map(\.message)
+        let out = state.held.filter { item in item.key.map { !state.deliveredKeys.contains($0) } ?? true }.map(
+            \.message)
         state.held = []
         return out
     }

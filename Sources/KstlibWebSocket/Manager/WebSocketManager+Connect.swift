@@ -13,7 +13,8 @@ extension WebSocketManager {
     public func connect() async throws {
         let endpoint = try validatedEndpoint()
         if let invalid = HandshakeRequest.validate(configuration) {
-            throw WebSocketConnectionError("invalid handshake request: \(invalid.reason)", url: url, attempts: 0, lastError: invalid)
+            throw WebSocketConnectionError(
+                "invalid handshake request: \(invalid.reason)", url: url, attempts: 0, lastError: invalid)
         }
         let proceed = try core.withLock { core -> Bool in
             if core.isShutdown || core.state == .closed || core.state == .closing {
@@ -46,14 +47,16 @@ extension WebSocketManager {
         switch endpoint {
         case .success(let endpoint): return endpoint
         case .failure(let failure):
-            throw WebSocketConnectionError("invalid WebSocket URL: \(failure.reason)", url: url, attempts: 0, lastError: failure)
+            throw WebSocketConnectionError(
+                "invalid WebSocket URL: \(failure.reason)", url: url, attempts: 0, lastError: failure)
         }
     }
 
     /// Makes up to `maxAttempts` attempts. A reconnect waits before every attempt
     /// (`reconnectDelay * 2^(n-1)` before attempt n with exponential backoff); an initial connect
     /// tries at once and waits only before its retries.
-    func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool, waitFirst: Bool? = nil) async throws {
+    func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool, waitFirst: Bool? = nil) async throws
+    {
         var attempt = 0
         let waitsFirst = waitFirst ?? reconnecting
         while true {
@@ -69,7 +72,9 @@ extension WebSocketManager {
                 if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled {
                     throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
                 }
-                logger.debug("connection attempt failed, retrying", metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.debug(
+                    "connection attempt failed, retrying",
+                    metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
             }
         }
     }
@@ -87,13 +92,18 @@ extension WebSocketManager {
                 }
             }
         }
-        return config.reconnectStrategy.delay(attempt: retry, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
+        return config.reconnectStrategy.delay(
+            attempt: retry, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
     }
 
     private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool) -> any Error {
-        if !stillWanted { return WebSocketConnectionError("the manager was closed while connecting", url: url, attempts: attempts, lastError: error) }
+        if !stillWanted {
+            return WebSocketConnectionError(
+                "the manager was closed while connecting", url: url, attempts: attempts, lastError: error)
+        }
         if reconnecting {
-            return WebSocketReconnectError("could not reconnect to \(url) after \(attempts) attempts", attempts: attempts, lastError: error)
+            return WebSocketReconnectError(
+                "could not reconnect to \(url) after \(attempts) attempts", attempts: attempts, lastError: error)
         }
         if let timeout = error as? WebSocketTimeoutError { return timeout }
         return WebSocketConnectionError("could not connect to \(url)", url: url, attempts: attempts, lastError: error)
@@ -103,22 +113,32 @@ extension WebSocketManager {
     /// A `standby` attempt (gapless rotation) opens beside the current connection instead of
     /// replacing it.
     @discardableResult
-    func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil) async throws -> (ConnectionLink, LWSConnection) {
-        let generation = standby != nil ? -1 : core.withLock { core -> Int in
-            core.generation += 1
-            return core.generation
-        }
+    func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil) async throws -> (
+        ConnectionLink, LWSConnection
+    ) {
+        let generation =
+            standby != nil
+            ? -1
+            : core.withLock { core -> Int in
+                core.generation += 1
+                return core.generation
+            }
         let link = ConnectionLink(manager: self, generation: generation, standby: standby)
         let config = configuration
         let loop = self.loop
         let timeout = config.connectionTimeout
         let proxy = proxyServer(for: endpoint)
         if endpoint.secure && !config.tls.insecure.isEmpty {
-            logger.warning("TLS verification relaxed for this connection", metadata: ["url": "\(url)", "insecure": "\(config.tls.insecure)"])
+            logger.warning(
+                "TLS verification relaxed for this connection",
+                metadata: ["url": "\(url)", "insecure": "\(config.tls.insecure)"])
         }
-        let connection = try await withDeadline(timeout, clock: clock, timeoutError: {
-            WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
-        }) {
+        let connection = try await withDeadline(
+            timeout, clock: clock,
+            timeoutError: {
+                WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
+            }
+        ) {
             var options: LWSConnection.Options
             if let proxy {
                 // The proxy resolves the target; we resolve only the proxy, off the loop.
@@ -140,7 +160,9 @@ extension WebSocketManager {
         return (link, connection)
     }
 
-    static func transportOptions(_ config: WebSocketConfiguration, endpoint: WebSocketURL, address: String) -> LWSConnection.Options {
+    static func transportOptions(_ config: WebSocketConfiguration, endpoint: WebSocketURL, address: String)
+        -> LWSConnection.Options
+    {
         var options = LWSConnection.Options(url: endpoint, address: address)
         options.headers = config.headers
         options.subprotocols = config.subprotocols
@@ -159,7 +181,8 @@ extension WebSocketManager {
         switch configuration.proxy {
         case .none: return nil
         case .http(let host, let port): return (host, port)
-        case .environment: return ProxyEnvironment.proxy(for: endpoint, environment: ProcessInfo.processInfo.environment)
+        case .environment:
+            return ProxyEnvironment.proxy(for: endpoint, environment: ProcessInfo.processInfo.environment)
         }
     }
 

@@ -14,7 +14,8 @@ extension WebSocketManager {
     func connectionEnded(_ link: ConnectionLink, _ end: TransportEnd) {
         abandonRotation(ifInvolving: link)
         let autoReconnect = configuration.autoReconnect
-        let (aftermath, reason, checks, woken) = core.withLock { core -> (Aftermath, DisconnectReason, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+        let (aftermath, reason, checks, woken) = core.withLock {
+            core -> (Aftermath, DisconnectReason, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             guard core.link === link else { return (.ignore, .networkError, nil, []) }
             core.connection = nil
             core.link = nil
@@ -34,8 +35,10 @@ extension WebSocketManager {
             case .connected where reason.isReactive && autoReconnect && !core.isShutdown:
                 return (.reconnect, reason, checks, Self.transition(&core, to: .reconnecting))
             case .connected:
-                return (.finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason, checks,
-                        Self.transition(&core, to: .disconnected))
+                return (
+                    .finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason, checks,
+                    Self.transition(&core, to: .disconnected)
+                )
             default:
                 return (.ignore, reason, checks, [])
             }
@@ -68,17 +71,22 @@ extension WebSocketManager {
     }
 
     /// How the stream ends when the connection is not re-established.
-    static func ending(for end: TransportEnd, reason: DisconnectReason, configuration: WebSocketConfiguration) -> Inbox.Ending {
+    static func ending(for end: TransportEnd, reason: DisconnectReason, configuration: WebSocketConfiguration)
+        -> Inbox.Ending
+    {
         switch end {
         case .peerClosed(let code, let closeReason):
             return code.isNormal
-                ? .finished : .failed(WebSocketClosedError("the server closed the connection", code: code, reason: closeReason))
+                ? .finished
+                : .failed(WebSocketClosedError("the server closed the connection", code: code, reason: closeReason))
         case .locallyClosed:
             return .finished
         case .protocolViolation(let error):
             return .failed(error)
         case .pingTimeout:
-            return .failed(WebSocketTimeoutError("no pong within the ping timeout", operation: "ping", timeout: configuration.pingTimeout))
+            return .failed(
+                WebSocketTimeoutError(
+                    "no pong within the ping timeout", operation: "ping", timeout: configuration.pingTimeout))
         case .dropped, .aborted, .handshakeFailed:
             let why = reason == .killed ? "the connection was killed" : "the connection dropped without a close frame"
             return .failed(WebSocketClosedError(why, code: .abnormalClosure))
@@ -101,13 +109,16 @@ extension WebSocketManager {
         let task = Task { [self] in
             do {
                 let endpoint = try validatedEndpoint()
-                try await establish(endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true, waitFirst: waitFirst)
+                try await establish(
+                    endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true,
+                    waitFirst: waitFirst)
             } catch {
                 let woken = core.withLock { core in
                     core.state == .reconnecting ? Self.transition(&core, to: .disconnected) : []
                 }
                 woken.forEach { $0.resume(returning: true) }
-                let failure = error as? WebSocketReconnectError
+                let failure =
+                    error as? WebSocketReconnectError
                     ?? WebSocketReconnectError("reconnection stopped", attempts: 0, lastError: error)
                 if !(error is CancellationError) { inbox.end(.failed(failure)) }
             }
@@ -121,7 +132,8 @@ extension WebSocketManager {
     /// for the server's answer. The stream ends normally once its queued messages are read.
     /// Closing is final: the manager moves to ``ConnectionState/closed``.
     public func close() async {
-        let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+        let (connection, task, woken) = core.withLock {
+            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -131,7 +143,7 @@ extension WebSocketManager {
             case .connected:
                 return (core.connection, task, Self.transition(&core, to: .closing))
             case .disconnected, .connecting, .reconnecting:
-                core.generation += 1  // any attempt in flight will not be adopted
+                core.generation += 1 // any attempt in flight will not be adopted
                 var woken = Self.transition(&core, to: .closing)
                 woken += Self.transition(&core, to: .closed)
                 return (nil, task, woken)
@@ -151,7 +163,8 @@ extension WebSocketManager {
 
     /// Cuts the connection at once, without a close handshake, and ends the manager.
     public func forceClose() {
-        let (connection, task, woken) = core.withLock { core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+        let (connection, task, woken) = core.withLock {
+            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)

@@ -64,7 +64,9 @@ extension WebSocketManager {
         statistics.withLock { $0.messagesDropped = total }
         if let onAlert = configuration.onAlert {
             let url = self.url
-            callbacks.run { try await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": url]) }
+            callbacks.run {
+                try await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": url])
+            }
         }
     }
 
@@ -80,9 +82,12 @@ extension WebSocketManager {
     ///   stream ended with.
     public func receive(timeout: Duration? = nil) async throws -> WebSocketMessage {
         guard let timeout else { return try await nextOrClosed() }
-        return try await withDeadline(timeout, clock: clock, timeoutError: {
-            WebSocketTimeoutError("nothing received within \(timeout)", operation: "receive", timeout: timeout)
-        }) { [self] in
+        return try await withDeadline(
+            timeout, clock: clock,
+            timeoutError: {
+                WebSocketTimeoutError("nothing received within \(timeout)", operation: "receive", timeout: timeout)
+            }
+        ) { [self] in
             try await nextOrClosed()
         }
     }
@@ -129,7 +134,9 @@ public struct WebSocketMessageStream: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
 
     /// The messages decoded from JSON as `T`.
-    public func decoded<T: Decodable & Sendable>(as type: T.Type, using decoder: JSONDecoder = JSONDecoder()) -> AsyncThrowingMapSequence<Self, T> {
+    public func decoded<T: Decodable & Sendable>(as type: T.Type, using decoder: JSONDecoder = JSONDecoder())
+        -> AsyncThrowingMapSequence<Self, T>
+    {
         map { try $0.decode(type, using: decoder) }
     }
 }

@@ -124,7 +124,8 @@ extension WebSocketManager {
                         while (try? await clock.sleep(for: config.disconnectCheckInterval)) != nil {
                             guard self?.isCurrent(link) == true else { return }
                             if await shouldDisconnect() {
-                                self?.disconnectInBackground(reconnectAfter: nil, reason: .callbackTriggered, link: link)
+                                self?.disconnectInBackground(
+                                    reconnectAfter: nil, reason: .callbackTriggered, link: link)
                                 return
                             }
                         }
@@ -134,7 +135,8 @@ extension WebSocketManager {
                     group.addTask {
                         guard age > config.disconnectMargin else { return }
                         guard (try? await clock.sleep(for: age - config.disconnectMargin)) != nil,
-                              self?.isCurrent(link) == true else { return }
+                            self?.isCurrent(link) == true
+                        else { return }
                         self?.disconnectInBackground(reconnectAfter: .zero, reason: .connectionLimit, link: link)
                     }
                 }

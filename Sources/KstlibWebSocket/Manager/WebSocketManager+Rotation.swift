@@ -12,11 +12,13 @@ extension WebSocketManager {
             guard core.state == .connected, let link = core.link else { return nil }
             return RotationMerger(old: link, messageKey: configuration.messageKey)
         }
-        guard let merger, rotation.withLock({ current in
-            guard current == nil else { return false }
-            current = merger
-            return true
-        }) else { return false }
+        guard let merger,
+            rotation.withLock({ current in
+                guard current == nil else { return false }
+                current = merger
+                return true
+            })
+        else { return false }
 
         let newLink: ConnectionLink
         let newConnection: LWSConnection
@@ -28,9 +30,12 @@ extension WebSocketManager {
             return false
         }
         send(subscriptionsOn: newConnection)
-        let overlapped = (try? await withDeadline(configuration.rotationOverlapTimeout, clock: clock, timeoutError: { CancellationError() }) {
-            await merger.waitForSwitch()
-        }) ?? false
+        let overlapped =
+            (try? await withDeadline(
+                configuration.rotationOverlapTimeout, clock: clock, timeoutError: { CancellationError() }
+            ) {
+                await merger.waitForSwitch()
+            }) ?? false
         if !overlapped {
             for message in merger.forceSwitch() { _ = deliver(message) }
             alert("rotation", "no common message within the overlap timeout; switched anyway", [:])

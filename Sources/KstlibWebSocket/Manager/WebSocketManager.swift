@@ -52,7 +52,9 @@ public final class WebSocketManager: Sendable {
         var proactiveChecks: Task<Void, Never>?
         /// How the next end of the current connection is followed: set by a proactive disconnect.
         var proactivePlan: ProactivePlan?
-        var stateWaiters: [Int: (predicate: @Sendable (ConnectionState) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        var stateWaiters:
+            [Int: (predicate: @Sendable (ConnectionState) -> Bool, continuation: CheckedContinuation<Bool, Never>)] =
+                [:]
         var nextWaiterID = 0
         var subscriptions: [String] = []
         var lastClose: WebSocketClose?
@@ -67,7 +69,9 @@ public final class WebSocketManager: Sendable {
     }
 
     /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`.
-    public convenience init(url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(), clock: any Clock<Duration>) {
+    public convenience init(
+        url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(), clock: any Clock<Duration>
+    ) {
         self.init(url: url, configuration: configuration, clock: clock, loop: .shared)
     }
 
@@ -100,7 +104,10 @@ public final class WebSocketManager: Sendable {
     /// Whether a connection is open and usable.
     public var isConnected: Bool { state == .connected }
     /// Whether no connection is open and none is being made (`disconnected` or `closed`).
-    public var isDead: Bool { let s = state; return s == .disconnected || s == .closed }
+    public var isDead: Bool {
+        let s = state
+        return s == .disconnected || s == .closed
+    }
     /// Whether ``shutdown()`` was called: supervisors should not restart this manager.
     public var isShutdown: Bool { core.withLock { $0.isShutdown } }
     /// A snapshot of the statistics so far.

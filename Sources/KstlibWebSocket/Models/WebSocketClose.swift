@@ -19,7 +19,8 @@ public struct WebSocketClose: Sendable, Equatable, CustomStringConvertible {
         switch end {
         case .peerClosed(let code, let reason): self.init(code: code, reason: reason, byServer: true)
         case .locallyClosed(let code, let reason): self.init(code: code, reason: reason, byServer: false)
-        case .protocolViolation(let error): self.init(code: error.closeCode, reason: error.protocolError, byServer: false)
+        case .protocolViolation(let error):
+            self.init(code: error.closeCode, reason: error.protocolError, byServer: false)
         default: self.init(code: .abnormalClosure, reason: "", byServer: false)
         }
     }

@@ -3,7 +3,9 @@
 /// A WebSocket close status code (RFC 6455 section 7.4).
 ///
 /// A struct over the raw value rather than an enum, so private codes (3000-4999) survive intact.
-public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral,
+    CustomStringConvertible
+{
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
     public init(_ rawValue: UInt16) { self.rawValue = rawValue }

@@ -110,7 +110,8 @@ final class EventLoop: @unchecked Sendable {
         info.protocols = UnsafePointer(tables.protocols)
         info.extensions = UnsafePointer(tables.extensions)
         // Vhosts are ours to create: one per trust store / client identity / proxy.
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
+        info.options =
+            UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
             | UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
         info.pt_serv_buf_size = 64 * 1024
         // Our own timers govern connects; these are only backstops.
@@ -200,7 +201,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// The vhost a connection with `settings` belongs to (service thread).
-    func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure> {
+    func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure>
+    {
         vhosts.vhost(for: settings, context: context)
     }
 

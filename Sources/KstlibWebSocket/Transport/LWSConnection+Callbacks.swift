@@ -59,7 +59,9 @@ extension LWSConnection {
     }
 
     /// Reads a close frame's payload: big-endian code, then a reason that is not NUL-terminated.
-    static func parseClosePayload(_ input: UnsafeMutableRawPointer?, _ length: Int) -> (code: WebSocketCloseCode, reason: String) {
+    static func parseClosePayload(_ input: UnsafeMutableRawPointer?, _ length: Int) -> (
+        code: WebSocketCloseCode, reason: String
+    ) {
         guard let input, length >= 2 else { return (.noStatusReceived, "") }
         let bytes = UnsafeRawBufferPointer(start: input, count: length)
         let code = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
@@ -80,7 +82,8 @@ extension LWSConnection {
             }
             // Nonzero aborts the handshake: the headers do not fit.
             if status != 0 {
-                handshakeFailure = WebSocketHandshakeFailure(kind: .badHandshake, reason: "the request headers do not fit in libwebsockets' buffer")
+                handshakeFailure = WebSocketHandshakeFailure(
+                    kind: .badHandshake, reason: "the request headers do not fit in libwebsockets' buffer")
                 return 1
             }
         }
@@ -103,7 +106,8 @@ extension LWSConnection {
             kind = .connectFailed
         }
         let reason = kind == .tls && tlsVerifyError != nil ? "\(tlsVerifyError!) (\(text))" : text
-        handshakeFailure = WebSocketHandshakeFailure(kind: kind, reason: reason, httpStatus: status > 0 && status != 101 ? status : nil, headers: headers)
+        handshakeFailure = WebSocketHandshakeFailure(
+            kind: kind, reason: reason, httpStatus: status > 0 && status != 101 ? status : nil, headers: headers)
     }
 
     /// Before the upgrade completes, a wss:// connection that ends may have been ended by the
@@ -130,7 +134,8 @@ extension LWSConnection {
     private func noteDroppedForViolation(wsi: OpaquePointer) {
         guard established, violation == nil, let raw = ProtocolFailureProbe.take() else { return }
         violation = WebSocketProtocolError(
-            "the server sent a malformed frame", protocolError: ProtocolFailureProbe.explain(raw), closeCode: .protocolError)
+            "the server sent a malformed frame", protocolError: ProtocolFailureProbe.explain(raw),
+            closeCode: .protocolError)
         // RFC 6455 7.1.7: fail the connection with 1002. libwebsockets would just drop it.
         _ = lwss_write_raw_close(wsi, WebSocketCloseCode.protocolError.rawValue)
     }
@@ -157,8 +162,11 @@ extension LWSConnection {
         for index in 0..<WSI_TOKEN_COUNT.rawValue {
             let token = lws_token_indexes(rawValue: index)
             guard let namePointer = lws_token_to_string(token) else { continue }
-            var name = String(decoding: UnsafeRawBufferPointer(start: namePointer, count: strlen(UnsafeRawPointer(namePointer).assumingMemoryBound(to: CChar.self))), as: UTF8.self)
-            guard name.hasSuffix(":") else { continue }  // pseudo tokens such as the request line
+            var name = String(
+                decoding: UnsafeRawBufferPointer(
+                    start: namePointer, count: strlen(UnsafeRawPointer(namePointer).assumingMemoryBound(to: CChar.self))
+                ), as: UTF8.self)
+            guard name.hasSuffix(":") else { continue } // pseudo tokens such as the request line
             name.removeLast()
             if let value = headerValue(wsi, token) { headers[name.lowercased()] = value }
         }

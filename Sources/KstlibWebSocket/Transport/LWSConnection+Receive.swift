@@ -16,12 +16,14 @@ extension LWSConnection {
             rxBuffer = []
         }
         guard rxBuffer.count + chunk.count <= options.maxMessageSize else {
-            return fail(.messageTooBig, "message larger than maxMessageSize (\(options.maxMessageSize) bytes)",
-                        reason: "message too big", wsi: wsi)
+            return fail(
+                .messageTooBig, "message larger than maxMessageSize (\(options.maxMessageSize) bytes)",
+                reason: "message too big", wsi: wsi)
         }
         if !rxBinary {
             guard rxValidator.feed(chunk), !last || rxValidator.isComplete else {
-                return fail(.invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8", wsi: wsi)
+                return fail(
+                    .invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8", wsi: wsi)
             }
         }
         let message: WebSocketMessage
@@ -73,7 +75,8 @@ extension LWSConnection {
             peerClose = Self.parseClosePayload(input, length)
             return 0
         }
-        violation = WebSocketProtocolError("the server sent an invalid close frame", protocolError: what, closeCode: code)
+        violation = WebSocketProtocolError(
+            "the server sent an invalid close frame", protocolError: what, closeCode: code)
         _ = lwss_write_raw_close(wsi, code.rawValue)
         return -1
     }

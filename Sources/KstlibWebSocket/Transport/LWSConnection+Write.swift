@@ -53,7 +53,9 @@ extension LWSConnection {
     /// Writes the next fragment of the data frame at `index`, in place behind its headroom.
     private func writeFragment(wsi: OpaquePointer, index: Int) -> Int {
         let total = writing[index].payloadCount
-        if total == 0 && compressionActive { return writeEmptyUncompressed(wsi: wsi, text: writing[index].kind == .text) }
+        if total == 0 && compressionActive {
+            return writeEmptyUncompressed(wsi: wsi, text: writing[index].kind == .text)
+        }
         let offset = writing[index].written
         let count = min(total - offset, Self.maxFramePayload)
         let initial = writing[index].kind == .text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
@@ -61,7 +63,9 @@ extension LWSConnection {
         // The bytes before `offset` are already on the wire, so libwebsockets may reuse them as
         // headroom for this fragment's header.
         let status = writing[index].storage.withUnsafeMutableBytes { raw in
-            Int(lws_write(wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
+            Int(
+                lws_write(
+                    wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
         }
         writing[index].written = offset + count
         return status
@@ -72,8 +76,11 @@ extension LWSConnection {
     /// compressed write after an earlier message (its deflate flush has no 4-byte tail to trim).
     private func writeEmptyUncompressed(wsi: OpaquePointer, text: Bool) -> Int {
         let mask = UInt32.random(in: .min ... .max)
-        var frame: [UInt8] = [text ? 0x81 : 0x82, 0x80, UInt8(truncatingIfNeeded: mask >> 24),
-                              UInt8(truncatingIfNeeded: mask >> 16), UInt8(truncatingIfNeeded: mask >> 8), UInt8(truncatingIfNeeded: mask)]
+        var frame: [UInt8] = [
+            text ? 0x81 : 0x82, 0x80, UInt8(truncatingIfNeeded: mask >> 24),
+            UInt8(truncatingIfNeeded: mask >> 16), UInt8(truncatingIfNeeded: mask >> 8),
+            UInt8(truncatingIfNeeded: mask),
+        ]
         let status = frame.withUnsafeMutableBufferPointer { buffer in
             Int(lws_write(wsi, buffer.baseAddress, buffer.count, LWS_WRITE_HTTP))
         }

@@ -141,8 +141,10 @@ final class LWSConnection: @unchecked Sendable {
         let result = lws_client_connect_via_info(&info)
         if result == nil && !ended {
             // No callback follows a NULL return (fd table full, bad address).
-            handshakeFailure = handshakeFailure
-                ?? WebSocketHandshakeFailure(kind: .unavailable, reason: "libwebsockets refused the connection (out of file descriptors?)")
+            handshakeFailure =
+                handshakeFailure
+                ?? WebSocketHandshakeFailure(
+                    kind: .unavailable, reason: "libwebsockets refused the connection (out of file descriptors?)")
             finish()
         }
     }
@@ -164,7 +166,9 @@ final class LWSConnection: @unchecked Sendable {
         flags |= Int32(LCCSCF_USE_SSL.rawValue)
         if insecure.contains(.allowSelfSigned) { flags |= Int32(LCCSCF_ALLOW_SELFSIGNED.rawValue) }
         if insecure.contains(.allowUnknownIssuer) { flags |= Int32(LCCSCF_ALLOW_INSECURE.rawValue) }
-        if insecure.contains(.skipHostnameVerification) { flags |= Int32(LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK.rawValue) }
+        if insecure.contains(.skipHostnameVerification) {
+            flags |= Int32(LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK.rawValue)
+        }
         if insecure.contains(.allowExpired) { flags |= Int32(LCCSCF_ALLOW_EXPIRED.rawValue) }
         return flags
     }
@@ -223,7 +227,8 @@ final class LWSConnection: @unchecked Sendable {
             }
             return .handshakeFailed(
                 handshakeFailure
-                    ?? WebSocketHandshakeFailure(kind: .connectFailed, reason: "the connection closed before the handshake completed"))
+                    ?? WebSocketHandshakeFailure(
+                        kind: .connectFailed, reason: "the connection closed before the handshake completed"))
         }
         if let violation { return .protocolViolation(violation) }
         if pingTimedOut { return .pingTimeout }

@@ -31,7 +31,9 @@ struct OutgoingFrame: Sendable {
     }
 
     static func text(_ text: String) -> OutgoingFrame { OutgoingFrame(kind: .text, payload: text.utf8) }
-    static func binary(_ bytes: some Collection<UInt8>) -> OutgoingFrame { OutgoingFrame(kind: .binary, payload: bytes) }
+    static func binary(_ bytes: some Collection<UInt8>) -> OutgoingFrame {
+        OutgoingFrame(kind: .binary, payload: bytes)
+    }
     static func close(_ code: WebSocketCloseCode, _ reason: String) -> OutgoingFrame {
         OutgoingFrame(kind: .close(code: code, reason: reason), payload: EmptyCollection())
     }

@@ -1,7 +1,7 @@
 // Name resolution off the event-loop thread.
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resolves host names with `getaddrinfo` on a Dispatch worker, never on the event loop.
@@ -50,7 +50,8 @@ enum Resolver {
 
     private static func numericName(_ info: addrinfo) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        let status = getnameinfo(info.ai_addr, info.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
+        let status = getnameinfo(
+            info.ai_addr, info.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
         guard status == 0 else { return nil }
         return String(cBuffer: buffer)
     }

@@ -14,14 +14,17 @@ final class VhostRegistry {
     init(tables: ContextTables) { self.tables = tables }
 
     /// The vhost for `settings`, creating it if needed.
-    func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure> {
+    func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure>
+    {
         if let existing = vhosts[settings] { return .success(existing) }
         let created = create(settings, context: context, name: "kstlib-\(vhosts.count)")
         if case .success(let vhost) = created { vhosts[settings] = vhost }
         return created
     }
 
-    private func create(_ settings: VhostSettings, context: OpaquePointer, name: String) -> Result<OpaquePointer, WebSocketHandshakeFailure> {
+    private func create(_ settings: VhostSettings, context: OpaquePointer, name: String) -> Result<
+        OpaquePointer, WebSocketHandshakeFailure
+    > {
         let strings = CStringArena()
         defer { strings.free() }
         var info = lws_context_creation_info()
@@ -42,7 +45,8 @@ final class VhostRegistry {
             case .failure(let failure): return .failure(failure)
             case .success(let pem):
                 guard let file = Self.privateTemporaryFile(contents: pem) else {
-                    return .failure(WebSocketHandshakeFailure(kind: .tls, reason: "cannot write the CA bundle to a temporary file"))
+                    return .failure(
+                        WebSocketHandshakeFailure(kind: .tls, reason: "cannot write the CA bundle to a temporary file"))
                 }
                 caFile = file
                 info.client_ssl_ca_filepath = strings.copy(file.path)
@@ -60,7 +64,12 @@ final class VhostRegistry {
             lws_create_vhost(context, &$0)
         }
         guard let vhost else {
-            return .failure(WebSocketHandshakeFailure(kind: .tls, reason: "libwebsockets could not set up TLS for this configuration (unreadable CA bundle, certificate or key?)"))
+            return .failure(
+                WebSocketHandshakeFailure(
+                    kind: .tls,
+                    reason:
+                        "libwebsockets could not set up TLS for this configuration (unreadable CA bundle, certificate or key?)"
+                ))
         }
         return .success(vhost)
     }
@@ -70,8 +79,14 @@ final class VhostRegistry {
         _ identity: TLSConfiguration.ClientIdentity?, _ info: inout lws_context_creation_info,
         _ body: (inout lws_context_creation_info) -> R
     ) -> R {
-        let certificate: [UInt8] = { if case .pem(let text)? = identity?.certificate { return Array(text.utf8) }; return [] }()
-        let key: [UInt8] = { if case .pem(let text)? = identity?.privateKey { return Array(text.utf8) }; return [] }()
+        let certificate: [UInt8] = {
+            if case .pem(let text)? = identity?.certificate { return Array(text.utf8) }
+            return []
+        }()
+        let key: [UInt8] = {
+            if case .pem(let text)? = identity?.privateKey { return Array(text.utf8) }
+            return []
+        }()
         return certificate.withUnsafeBytes { certificateBytes in
             key.withUnsafeBytes { keyBytes in
                 if !certificate.isEmpty {
@@ -101,14 +116,18 @@ final class VhostRegistry {
             }
         }
         guard pem.contains("-----BEGIN CERTIFICATE-----") else {
-            return .failure(WebSocketHandshakeFailure(kind: .tls, reason: "the additional trust roots contain no PEM certificate"))
+            return .failure(
+                WebSocketHandshakeFailure(kind: .tls, reason: "the additional trust roots contain no PEM certificate"))
         }
         return .success(pem)
     }
 
     private static func privateTemporaryFile(contents: String) -> URL? {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kstlib-ca-\(UUID().uuidString).pem")
-        guard FileManager.default.createFile(atPath: url.path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: url.path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             return nil
         }
         return url

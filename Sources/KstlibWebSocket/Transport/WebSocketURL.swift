@@ -29,7 +29,9 @@ struct WebSocketURL: Sendable, Equatable {
             return invalid("the URL contains spaces or control characters")
         }
         guard let parts = URLComponents(string: text) else { return invalid("not a valid URL") }
-        guard let scheme = parts.scheme?.lowercased() else { return invalid("missing scheme (expected ws:// or wss://)") }
+        guard let scheme = parts.scheme?.lowercased() else {
+            return invalid("missing scheme (expected ws:// or wss://)")
+        }
         guard scheme == "ws" || scheme == "wss" else {
             return invalid("unsupported scheme '\(scheme)' (expected ws:// or wss://)")
         }

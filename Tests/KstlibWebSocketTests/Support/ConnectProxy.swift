@@ -28,7 +28,9 @@ final class ConnectProxy: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw RawPeerError.io(errno) }
         listener = fd
@@ -64,7 +66,8 @@ final class ConnectProxy: Sendable {
         seen.withLock { $0.append(requestLine) }
         let parts = requestLine.split(separator: " ")
         guard parts.count == 3, parts[0] == "CONNECT", let colon = parts[1].lastIndex(of: ":"),
-              let targetPort = Int(parts[1][parts[1].index(after: colon)...]) else {
+            let targetPort = Int(parts[1][parts[1].index(after: colon)...])
+        else {
             writeAll(client, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
             return
         }
@@ -89,7 +92,9 @@ final class ConnectProxy: Sendable {
         while bytes.count < 8192 {
             guard read(fd, &byte, 1) == 1 else { return nil }
             bytes.append(byte)
-            if bytes.count >= 4 && bytes.suffix(4).elementsEqual([13, 10, 13, 10]) { return String(decoding: bytes, as: UTF8.self) }
+            if bytes.count >= 4 && bytes.suffix(4).elementsEqual([13, 10, 13, 10]) {
+                return String(decoding: bytes, as: UTF8.self)
+            }
         }
         return nil
     }

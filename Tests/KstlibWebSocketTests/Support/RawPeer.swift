@@ -26,7 +26,9 @@ func rawSysClose(_ fd: Int32) { _ = close(fd) }
 func rawSysShutdown(_ fd: Int32, _ how: Int32) { _ = shutdown(fd, how) }
 
 /// send(2).
-func rawSysSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int { send(fd, bytes, count, flags) }
+func rawSysSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int {
+    send(fd, bytes, count, flags)
+}
 
 // MARK: - Errors
 
@@ -177,7 +179,10 @@ final class RawPeer: @unchecked Sendable {
 
     deinit {
         socket.withLock { fd in
-            if fd >= 0 { rawSysClose(fd); fd = -1 }
+            if fd >= 0 {
+                rawSysClose(fd)
+                fd = -1
+            }
         }
     }
 
@@ -300,7 +305,9 @@ final class RawPeer: @unchecked Sendable {
             bytes += [UInt8(short >> 8), UInt8(short & 0xFF)]
         case .bits64:
             bytes.append(maskBit | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: length >> UInt64(shift)))
+            }
         }
         if let maskKey { bytes += maskKey.prefix(4) }
         return bytes
@@ -337,7 +344,8 @@ final class RawPeer: @unchecked Sendable {
             var offset = 0
             while offset < raw.count {
                 try waitReady(fd, events: Int16(POLLOUT), deadline: deadline)
-                let sent = rawSysSend(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let sent = rawSysSend(
+                    fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if sent < 0 {
                     let code = errno
                     if code == EINTR || code == EAGAIN || code == EWOULDBLOCK { continue }
@@ -361,7 +369,8 @@ final class RawPeer: @unchecked Sendable {
         maskKey: [UInt8]? = nil, encoding: RawLengthEncoding = .minimal
     ) throws {
         let key: [UInt8]? = mask ? (maskKey ?? Self.randomMaskKey()) : nil
-        try sendRaw(Self.frameHeader(opcode: opcode, fin: fin, rsv: rsv, length: length, maskKey: key, encoding: encoding))
+        try sendRaw(
+            Self.frameHeader(opcode: opcode, fin: fin, rsv: rsv, length: length, maskKey: key, encoding: encoding))
     }
 
     func sendText(_ s: String) throws { try sendFrame(opcode: RawOpcode.text, payload: Array(s.utf8)) }
@@ -391,7 +400,8 @@ final class RawPeer: @unchecked Sendable {
             if inbox.isEmpty { return nil }
             throw RawPeerError.eof
         }
-        let b0 = inbox[0], b1 = inbox[1]
+        let b0 = inbox[0]
+        let b1 = inbox[1]
         let masked = b1 & 0x80 != 0
         var headerLength = 2
         var length = UInt64(b1 & 0x7F)
@@ -440,7 +450,9 @@ final class RawPeer: @unchecked Sendable {
             if frame.isControl { return (frame.opcode, frame.payload) }
             switch frame.opcode {
             case RawOpcode.continuation:
-                guard var message = partial else { throw RawPeerError.badFrame("continuation frame without a started message") }
+                guard var message = partial else {
+                    throw RawPeerError.badFrame("continuation frame without a started message")
+                }
                 message.payload += frame.payload
                 if frame.fin {
                     partial = nil
@@ -535,7 +547,10 @@ final class RawPeer: @unchecked Sendable {
     /// Used by `RawWebSocketServer.stop()` once the script thread has finished.
     func closeAfterScript() {
         socket.withLock { fd in
-            if fd >= 0 { rawSysClose(fd); fd = -1 }
+            if fd >= 0 {
+                rawSysClose(fd)
+                fd = -1
+            }
         }
     }
 

@@ -214,7 +214,7 @@ private final class Core: Sendable {
                 }
                 break
             }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // accept4 needs _GNU_SOURCE, which Swift's Glibc module lacks
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC) // accept4 needs _GNU_SOURCE, which Swift's Glibc module lacks
             var on: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
             let remote = RawWebSocketServer.describeAddress(address)
@@ -232,7 +232,7 @@ private final class Core: Sendable {
                 rawSysClose(fd)
                 break
             }
-            update { _ in }  // wake waitForAccepted
+            update { _ in } // wake waitForAccepted
             let script = self.script
             let thread = Thread { [self] in
                 var failure: String?

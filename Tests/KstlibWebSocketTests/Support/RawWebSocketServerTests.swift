@@ -16,7 +16,9 @@ import Testing
 // MARK: - A plain client
 
 private enum ClientError: Error, Equatable {
-    case timeout, eof, reset, io(Int32), malformed(String)
+    case timeout, eof, reset
+    case io(Int32)
+    case malformed(String)
 }
 
 /// A server frame as decoded by the client: `header` is the raw header bytes (length field included)
@@ -32,7 +34,10 @@ private struct ClientFrame {
 
 /// Minimal blocking TCP client. Used by one test at a time, never shared.
 private final class PlainClient {
-    enum Received: Equatable { case bytes([UInt8]), eof, reset, timeout }
+    enum Received: Equatable {
+        case bytes([UInt8])
+        case eof, reset, timeout
+    }
 
     private var fd: Int32
     private var buffer: [UInt8] = []
@@ -80,7 +85,9 @@ private final class PlainClient {
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { rawSysSend(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                rawSysSend(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ClientError.io(errno)
@@ -130,7 +137,8 @@ private final class PlainClient {
                 var headers: [String: String] = [:]
                 for line in lines {
                     guard let colon = line.firstIndex(of: ":") else { throw ClientError.malformed(line) }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                        in: .whitespaces)
                 }
                 return (status, headers)
             }
@@ -140,7 +148,8 @@ private final class PlainClient {
 
     private func firstCRLFCRLF() -> Int? {
         guard buffer.count >= 4 else { return nil }
-        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+        for i in 0...(buffer.count - 4)
+        where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
             return i
         }
         return nil
@@ -177,7 +186,9 @@ private final class PlainClient {
     }
 
     /// Client-side frame encoder, written independently of RawPeer.frameBytes.
-    static func maskedFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]) -> [UInt8] {
+    static func maskedFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D])
+        -> [UInt8]
+    {
         var bytes: [UInt8] = [(fin ? 0b1000_0000 : 0) + opcode]
         let n = payload.count
         if n < 126 {
@@ -193,7 +204,9 @@ private final class PlainClient {
         return bytes
     }
 
-    static func upgradeRequest(path: String = "/", port: Int, key: String = "dGhlIHNhbXBsZSBub25jZQ==", extra: [String] = []) -> String {
+    static func upgradeRequest(
+        path: String = "/", port: Int, key: String = "dGhlIHNhbXBsZSBub25jZQ==", extra: [String] = []
+    ) -> String {
         ([
             "GET \(path) HTTP/1.1",
             "Host: 127.0.0.1:\(port)",
@@ -244,10 +257,12 @@ struct RawWebSocketServerTests {
         #expect(RawPeer.frameHeader(opcode: 1, length: 5, encoding: .bits64) == [0x81, 127, 0, 0, 0, 0, 0, 0, 0, 5])
         #expect(RawPeer.frameHeader(opcode: 1, length: 2, maskKey: [1, 2, 3, 4]) == [0x81, 0x82, 1, 2, 3, 4])
 
-        let masked = RawPeer.frameBytes(opcode: 1, payload: [0x10, 0x20, 0x30, 0x40, 0x50], mask: true, maskKey: [1, 2, 3, 4])
+        let masked = RawPeer.frameBytes(
+            opcode: 1, payload: [0x10, 0x20, 0x30, 0x40, 0x50], mask: true, maskKey: [1, 2, 3, 4])
         #expect(masked == [0x81, 0x85, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x51])
         // The client's independent encoder agrees with RawPeer's on a masked frame.
-        #expect(masked == PlainClient.maskedFrame(opcode: 1, payload: [0x10, 0x20, 0x30, 0x40, 0x50], key: [1, 2, 3, 4]))
+        #expect(
+            masked == PlainClient.maskedFrame(opcode: 1, payload: [0x10, 0x20, 0x30, 0x40, 0x50], key: [1, 2, 3, 4]))
         let lying = RawPeer.frameBytes(opcode: 2, payload: [9, 9], declaredLength: 200)
         #expect(lying == [0x82, 126, 0, 200, 9, 9])
     }
@@ -271,9 +286,10 @@ struct RawWebSocketServerTests {
         defer { server.stop() }
 
         let client = try PlainClient(port: server.port)
-        try client.send(PlainClient.upgradeRequest(
-            path: "/chat", port: server.port,
-            extra: ["Sec-WebSocket-Protocol: chat, superchat", "X-Dup: a", "x-dup: b"]))
+        try client.send(
+            PlainClient.upgradeRequest(
+                path: "/chat", port: server.port,
+                extra: ["Sec-WebSocket-Protocol: chat, superchat", "X-Dup: a", "x-dup: b"]))
         let head = try client.readHead()
         #expect(head.status == "HTTP/1.1 101 Switching Protocols")
         #expect(head.headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
@@ -296,13 +312,14 @@ struct RawWebSocketServerTests {
 
         #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
         #expect(server.scriptErrors == [])
-        #expect(server.scriptRecords == [
-            "request GET /chat HTTP/1.1",
-            "upgrade=websocket connection=[\"upgrade\"]",
-            "dup=a, b",
-            "frame masked=true fin=true op=1 text=hello",
-            "close 1000 done",
-        ])
+        #expect(
+            server.scriptRecords == [
+                "request GET /chat HTTP/1.1",
+                "upgrade=websocket connection=[\"upgrade\"]",
+                "dup=a, b",
+                "frame masked=true fin=true op=1 text=hello",
+                "close 1000 done",
+            ])
         #expect(server.acceptedCount == 1)
     }
 
@@ -314,7 +331,9 @@ struct RawWebSocketServerTests {
             _ = try peer.readRequest()
             for _ in 0..<3 {
                 guard let frame = try peer.readFrame() else { throw RawPeerError.eof }
-                peer.record("op=\(frame.opcode) masked=\(frame.masked) count=\(frame.payload.count) sum=\(frame.payload.reduce(0) { $0 + Int($1) })")
+                peer.record(
+                    "op=\(frame.opcode) masked=\(frame.masked) count=\(frame.payload.count) sum=\(frame.payload.reduce(0) { $0 + Int($1) })"
+                )
             }
             peer.record("next=\(String(describing: try peer.readFrame(timeout: .seconds(5))))")
         }
@@ -325,17 +344,18 @@ struct RawWebSocketServerTests {
         bytes += PlainClient.maskedFrame(opcode: 2, payload: [1, 2, 3])
         bytes += PlainClient.maskedFrame(opcode: 2, payload: medium)
         bytes += PlainClient.maskedFrame(opcode: 2, payload: large)
-        try client.send(bytes)  // one write: the frames arrive together with the head
-        client.close()  // then EOF between frames: readFrame must return nil
+        try client.send(bytes) // one write: the frames arrive together with the head
+        client.close() // then EOF between frames: readFrame must return nil
 
         #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
         #expect(server.scriptErrors == [])
-        #expect(server.scriptRecords == [
-            "op=2 masked=true count=3 sum=6",
-            "op=2 masked=true count=300 sum=\(medium.reduce(0) { $0 + Int($1) })",
-            "op=2 masked=true count=70000 sum=\(large.reduce(0) { $0 + Int($1) })",
-            "next=nil",
-        ])
+        #expect(
+            server.scriptRecords == [
+                "op=2 masked=true count=3 sum=6",
+                "op=2 masked=true count=300 sum=\(medium.reduce(0) { $0 + Int($1) })",
+                "op=2 masked=true count=70000 sum=\(large.reduce(0) { $0 + Int($1) })",
+                "next=nil",
+            ])
     }
 
     @Test("server frames of every length class reach the client intact, masked or not")
@@ -397,7 +417,10 @@ struct RawWebSocketServerTests {
         try client.send(PlainClient.upgradeRequest(port: server.port))
         try client.send([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0])
         #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
-        #expect(server.scriptErrors == [String(describing: RawPeerError.badFrame("64-bit payload length with the most significant bit set"))])
+        #expect(
+            server.scriptErrors == [
+                String(describing: RawPeerError.badFrame("64-bit payload length with the most significant bit set"))
+            ])
     }
 
     @Test("a non-101 answer arrives verbatim, with Content-Length, then EOF")
@@ -444,7 +467,7 @@ struct RawWebSocketServerTests {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
             peer.record("early=\(peer.waitForEOF(timeout: .milliseconds(200)))")
-            try peer.sendRaw([0x42])  // tells the client it may close now
+            try peer.sendRaw([0x42]) // tells the client it may close now
             peer.record("late=\(peer.waitForEOF(timeout: .seconds(5)))")
         }
         defer { server.stop() }
@@ -469,7 +492,7 @@ struct RawWebSocketServerTests {
         }
         defer { server.stop() }
         let client = try PlainClient(port: server.port)
-        try client.send("GET / HTTP/1.1\r\n")  // an incomplete head
+        try client.send("GET / HTTP/1.1\r\n") // an incomplete head
         #expect(server.waitForScripts(count: 1, timeout: .seconds(5)))
         #expect(server.scriptRecords == ["timeout after >= 150ms: true"])
         _ = client
@@ -538,7 +561,7 @@ struct RawWebSocketServerTests {
     func stopWakesScripts() throws {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
-            try peer.sendRaw([0x01])  // "I am about to block"
+            try peer.sendRaw([0x01]) // "I am about to block"
             let frame = try peer.readFrame(timeout: .seconds(30))
             peer.record("frame=\(frame == nil ? "nil" : "some")")
         }

@@ -101,7 +101,8 @@ struct TestCertificates: Sendable {
 
     /// Fresh for each test process; removed when the process exits.
     private static let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kstlib-tls-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        .appendingPathComponent(
+            "kstlib-tls-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
 
     private static func generate() throws -> TestCertificates {
         let directory = Self.directory
@@ -113,11 +114,14 @@ struct TestCertificates: Sendable {
         let ca = try pki.root("ca", name: "kstlib test CA")
         let untrustedCA = try pki.root("untrusted-ca", name: "kstlib untrusted CA")
         let server = try pki.leaf("server", name: "localhost", section: "localhost", issuer: "ca", serial: 2)
-        let wrongName = try pki.leaf("wrong-name", name: "wrong.example", section: "wrong_name", issuer: "ca", serial: 3)
+        let wrongName = try pki.leaf(
+            "wrong-name", name: "wrong.example", section: "wrong_name", issuer: "ca", serial: 3)
         let selfSigned = try pki.selfSigned("self-signed", name: "localhost", section: "localhost")
-        let untrustedServer = try pki.leaf("untrusted-server", name: "localhost", section: "localhost", issuer: "untrusted-ca", serial: 4)
+        let untrustedServer = try pki.leaf(
+            "untrusted-server", name: "localhost", section: "localhost", issuer: "untrusted-ca", serial: 4)
         let client = try pki.leaf("client", name: "kstlib test client", section: "client", issuer: "ca", serial: 5)
-        let untrustedClient = try pki.leaf("untrusted-client", name: "kstlib test client", section: "client", issuer: "untrusted-ca", serial: 6)
+        let untrustedClient = try pki.leaf(
+            "untrusted-client", name: "kstlib test client", section: "client", issuer: "untrusted-ca", serial: 6)
         let expired = try pki.expired("expired", name: "localhost", section: "localhost")
         let chain = try pki.read("server.pem") + pki.read("ca.pem")
         try pki.write("server-with-root.pem", chain)
@@ -151,32 +155,40 @@ private struct PKI {
 
     /// A self-signed CA certificate, valid ten years from now.
     func root(_ stem: String, name: String) throws -> TestCertificates.Identity {
-        try openssl("req", "-config", "openssl.cnf", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).pem", "-days", "3650", "-subj", "/CN=\(name)",
-                    "-extensions", "root")
+        try openssl(
+            "req", "-config", "openssl.cnf", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).pem", "-days", "3650", "-subj", "/CN=\(name)",
+            "-extensions", "root")
         return identity(stem)
     }
 
     /// A key and a certificate request for `name`.
     private func request(_ stem: String, name: String) throws {
-        try openssl("req", "-config", "openssl.cnf", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).csr", "-subj", "/CN=\(name)")
+        try openssl(
+            "req", "-config", "openssl.cnf", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).csr", "-subj", "/CN=\(name)")
     }
 
     /// A certificate for `name` with the extensions of `section`, issued by `issuer`, valid a year.
-    func leaf(_ stem: String, name: String, section: String, issuer: String, serial: Int) throws -> TestCertificates.Identity {
+    func leaf(_ stem: String, name: String, section: String, issuer: String, serial: Int) throws
+        -> TestCertificates.Identity
+    {
         try request(stem, name: name)
-        try openssl("x509", "-req", "-in", "\(stem).csr", "-CA", "\(issuer).pem", "-CAkey", "\(issuer).key",
-                    "-set_serial", "\(serial)", "-days", "365", "-sha256",
-                    "-extfile", "openssl.cnf", "-extensions", section, "-out", "\(stem).pem")
+        try openssl(
+            "x509", "-req", "-in", "\(stem).csr", "-CA", "\(issuer).pem", "-CAkey", "\(issuer).key",
+            "-set_serial", "\(serial)", "-days", "365", "-sha256",
+            "-extfile", "openssl.cnf", "-extensions", section, "-out", "\(stem).pem")
         return identity(stem)
     }
 
     /// A certificate for `name` signed by its own key (not a CA).
     func selfSigned(_ stem: String, name: String, section: String) throws -> TestCertificates.Identity {
-        try openssl("req", "-config", "openssl.cnf", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).pem", "-days", "365", "-subj", "/CN=\(name)",
-                    "-extensions", section)
+        try openssl(
+            "req", "-config", "openssl.cnf", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", "\(stem).key", "-out", "\(stem).pem", "-days", "365", "-subj", "/CN=\(name)",
+            "-extensions", section)
         return identity(stem)
     }
 
@@ -186,8 +198,9 @@ private struct PKI {
         try FileManager.default.createDirectory(atPath: path("issued"), withIntermediateDirectories: true)
         try write("index.txt", "")
         try write("serial", "1000\n")
-        try openssl("ca", "-config", "openssl.cnf", "-batch", "-notext", "-startdate", "20200101000000Z",
-                    "-enddate", "20200201000000Z", "-extensions", section, "-in", "\(stem).csr", "-out", "\(stem).pem")
+        try openssl(
+            "ca", "-config", "openssl.cnf", "-batch", "-notext", "-startdate", "20200101000000Z",
+            "-enddate", "20200201000000Z", "-extensions", section, "-in", "\(stem).csr", "-out", "\(stem).pem")
         return identity(stem)
     }
 
@@ -213,7 +226,9 @@ private struct PKI {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            let status = process.terminationStatus == 127 ? "openssl not found (install it, e.g. `make deps`)" : "exit status \(process.terminationStatus)"
+            let status =
+                process.terminationStatus == 127
+                ? "openssl not found (install it, e.g. `make deps`)" : "exit status \(process.terminationStatus)"
             throw TestCertificateError(description: "openssl \(arguments.joined(separator: " ")): \(status)\n\(text)")
         }
     }

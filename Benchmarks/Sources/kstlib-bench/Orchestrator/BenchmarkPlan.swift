@@ -55,11 +55,13 @@ enum BenchmarkPlan {
             cases.append(BenchCase(workload: .push, size: 64 << 10, count: 5_000 / scale, warmup: 500 / scale))
         }
         if workloads.contains(.pipe) {
-            cases.append(BenchCase(workload: .pipe, size: 64, count: 100_000 / scale, warmup: 10_000 / scale, window: 64))
+            cases.append(
+                BenchCase(workload: .pipe, size: 64, count: 100_000 / scale, warmup: 10_000 / scale, window: 64))
         }
         if workloads.contains(.rtt) {
             for layout in [CoreLayout.separate, .shared] {
-                cases.append(BenchCase(workload: .rtt, size: 64, count: 10_000 / scale, warmup: 1_000 / scale, layout: layout))
+                cases.append(
+                    BenchCase(workload: .rtt, size: 64, count: 10_000 / scale, warmup: 1_000 / scale, layout: layout))
             }
         }
         if workloads.contains(.conns) {

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The two clients being compared.
@@ -24,10 +24,11 @@ struct ClientRunner: Sendable {
     /// Runs `kind` with `invocation` on the clients' CPU. Returns its report, or nil when the
     /// process printed none (it crashed, was killed, or could not start).
     func run(_ kind: ClientKind, _ invocation: ClientInvocation) -> ClientReport? {
-        let command: [String] = switch kind {
-        case .swift: [benchExecutable, "client"] + invocation.arguments
-        case .c: [baselineExecutable] + invocation.arguments
-        }
+        let command: [String] =
+            switch kind {
+            case .swift: [benchExecutable, "client"] + invocation.arguments
+            case .c: [baselineExecutable] + invocation.arguments
+            }
         guard let process = try? ChildProcess(placement.pinned(command, cpu: placement.clientCPU)) else { return nil }
 
         // The pid stays valid (alive or a zombie) until waitForExit reaps it, and `finished` is

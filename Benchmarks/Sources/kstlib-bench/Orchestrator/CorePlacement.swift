@@ -41,7 +41,8 @@ struct CorePlacement: Sendable {
     /// One line for people: where things run.
     var summary: String {
         guard isPinning else { return "not pinned (\(allowedCPUs.count) CPUs)" }
-        return "client on CPU \(clientCPU!), server on CPU \(serverCPU(.separate)!) (one-core runs: both on CPU \(serverCPU(.shared)!))"
+        return
+            "client on CPU \(clientCPU!), server on CPU \(serverCPU(.separate)!) (one-core runs: both on CPU \(serverCPU(.shared)!))"
     }
 
     /// The CPUs in `Cpus_allowed_list` of /proc/self/status ("0-3,6"): our affinity mask.

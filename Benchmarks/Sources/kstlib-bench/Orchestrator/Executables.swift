@@ -10,9 +10,12 @@ struct Executables: Sendable {
         guard let bench = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
             throw ChildProcessError(description: "cannot find this executable through /proc/self/exe")
         }
-        let baseline = URL(fileURLWithPath: bench).deletingLastPathComponent().appendingPathComponent("c-baseline-client").path
+        let baseline = URL(fileURLWithPath: bench).deletingLastPathComponent().appendingPathComponent(
+            "c-baseline-client"
+        ).path
         guard FileManager.default.isExecutableFile(atPath: baseline) else {
-            throw ChildProcessError(description: "\(baseline) is missing: build the whole package (swift build -c release)")
+            throw ChildProcessError(
+                description: "\(baseline) is missing: build the whole package (swift build -c release)")
         }
         return Executables(bench: bench, baseline: baseline)
     }

@@ -60,7 +60,8 @@ struct RatioTable {
 
     /// The Markdown table.
     var text: String {
-        let header = Row(label: "case", metric: "metric", swift: "Swift", c: "C", ratio: "Swift/C", target: "target", status: "")
+        let header = Row(
+            label: "case", metric: "metric", swift: "Swift", c: "C", ratio: "Swift/C", target: "target", status: "")
         let all = [header] + rows
         func width(_ column: KeyPath<Row, String>) -> Int { all.map { $0[keyPath: column].count }.max() ?? 0 }
         let columns: [KeyPath<Row, String>] = [\.label, \.metric, \.swift, \.c, \.ratio, \.target, \.status]
@@ -89,18 +90,21 @@ struct RatioTable {
         } else {
             status = ""
         }
-        rows.append(Row(
-            label: label, metric: metric, swift: Self.format(swiftValue, decimals), c: Self.format(cValue, decimals),
-            ratio: ratio.map { String(format: "%.2f", $0) } ?? "-", target: target?.text ?? "", status: status))
+        rows.append(
+            Row(
+                label: label, metric: metric, swift: Self.format(swiftValue, decimals),
+                c: Self.format(cValue, decimals),
+                ratio: ratio.map { String(format: "%.2f", $0) } ?? "-", target: target?.text ?? "", status: status))
     }
 
     /// The target that 10,000 connections live on one event-loop thread.
     private mutating func addOneLoopThreadRow(_ swift: Measurement) {
         let loops = swift.value("loop_threads")
         let met = swift.repetitions > 0 && loops == 1
-        rows.append(Row(
-            label: swift.benchCase.label, metric: "loop threads", swift: Self.format(loops, 0), c: "1", ratio: "-",
-            target: "all open on 1", status: met ? "met" : "MISSED"))
+        rows.append(
+            Row(
+                label: swift.benchCase.label, metric: "loop threads", swift: Self.format(loops, 0), c: "1", ratio: "-",
+                target: "all open on 1", status: met ? "met" : "MISSED"))
     }
 
     private static func format(_ value: Double?, _ decimals: Int) -> String {

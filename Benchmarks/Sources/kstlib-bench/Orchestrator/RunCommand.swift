@@ -23,13 +23,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Comma-separated connection counts for `conns` (default 1000,10000; 1000 with --quick).")
     var conns: String?
 
-    @Option(help: ArgumentHelp(
-        "Connects in progress at most while `conns` opens its connections (both clients); 0 = all at once.",
-        discussion: """
-            libwebsockets 4.1 inserts each pending timeout into one sorted list by linear scan, so K \
-            handshakes at once cost O(K^2); at 10,000 at once the C client's handshakes starve past \
-            the server's 5 s handshake timeout.
-            """))
+    @Option(
+        help: ArgumentHelp(
+            "Connects in progress at most while `conns` opens its connections (both clients); 0 = all at once.",
+            discussion: """
+                libwebsockets 4.1 inserts each pending timeout into one sorted list by linear scan, so K \
+                handshakes at once cost O(K^2); at 10,000 at once the C client's handshakes starve past \
+                the server's 5 s handshake timeout.
+                """))
     var connectWindow = 1000
 
     @Flag(help: "Offer permessage-deflate on every connection (both clients).")
@@ -94,11 +95,14 @@ struct RunCommand: ParsableCommand {
             for kind in order {
                 let report = runner.run(kind, invocation)
                 reports[kind]!.append(report)
-                progress("\(benchCase.label): rep \(repetition + 1)/\(repetitions) \(kind): \(Self.summary(of: report))")
+                progress(
+                    "\(benchCase.label): rep \(repetition + 1)/\(repetitions) \(kind): \(Self.summary(of: report))")
             }
         }
-        return (Measurement(benchCase, client: .swift, reports: reports[.swift]!),
-                Measurement(benchCase, client: .c, reports: reports[.c]!))
+        return (
+            Measurement(benchCase, client: .swift, reports: reports[.swift]!),
+            Measurement(benchCase, client: .c, reports: reports[.c]!)
+        )
     }
 
     /// The run's context as a first JSON line: the machine, the library, the placement.
@@ -124,7 +128,10 @@ struct RunCommand: ParsableCommand {
     private func warnIfBusy(_ moment: String) {
         let load = MachineFacts.loadAverage()
         if load > Self.quietLoad {
-            progress(String(format: "warning: load average %.2f %@: other processes share the CPUs; figures are noisy", load, moment))
+            progress(
+                String(
+                    format: "warning: load average %.2f %@: other processes share the CPUs; figures are noisy", load,
+                    moment))
         }
     }
 

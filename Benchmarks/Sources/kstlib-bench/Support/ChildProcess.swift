@@ -4,7 +4,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ChildProcessError: Error, CustomStringConvertible {

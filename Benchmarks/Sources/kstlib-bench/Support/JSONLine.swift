@@ -19,7 +19,8 @@ struct JSONLine {
 
     /// A number with `decimals` digits after the point (an integer for 0).
     mutating func add(_ key: String, _ value: Double, decimals: Int) {
-        let number = value.isFinite
+        let number =
+            value.isFinite
             ? (decimals == 0 ? String(Int(value.rounded())) : String(format: "%.\(decimals)f", value))
             : "null"
         fields.append("\(Self.quoted(key)):\(number)")

@@ -4,7 +4,7 @@ import CHeapProbe
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ProcessStatus: Sendable {
@@ -72,12 +72,12 @@ struct ProcessStatus: Sendable {
     }
 
     #if arch(x86_64)
-    /// poll and ppoll.
-    private static let pollSyscalls: Set<Int> = [7, 271]
+        /// poll and ppoll.
+        private static let pollSyscalls: Set<Int> = [7, 271]
     #elseif arch(arm64)
-    /// ppoll (arm64 has no poll).
-    private static let pollSyscalls: Set<Int> = [73]
+        /// ppoll (arm64 has no poll).
+        private static let pollSyscalls: Set<Int> = [73]
     #else
-    private static let pollSyscalls: Set<Int> = []
+        private static let pollSyscalls: Set<Int> = []
     #endif
 }
