@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // `make docs`: the DocC catalog in Sources/KstlibWebSocket/Documentation.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // libwebsockets itself, found through pkg-config; the modulemap lives here, never at the root.
@@ -72,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "echo-client",
             dependencies: [
-                "KstlibWebSocket",
+                "KstlibWebSocket", "KstlibWebSocketServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Examples/echo-client",

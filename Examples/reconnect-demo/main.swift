@@ -1,8 +1,12 @@
 // reconnect-demo: the server drops every connection twice; the stream carries on.
 //
 // Shows reactive recovery: auto-reconnect with backoff, the stream continuing across
-// reconnects, and the statistics that count it all.
-// Run: swift run reconnect-demo        (no arguments: uses the embedded local server)
+// reconnects, and the statistics that count it all. The embedded server's
+// `dropAllConnections()` cuts the TCP connections without a close frame, as a network failure
+// would.
+//
+// Run: swift run reconnect-demo        (no arguments: uses the embedded local server, ~3 s)
+// Exits 0 when both drops were followed by a reconnect, 1 otherwise.
 import Foundation
 import KstlibWebSocket
 import KstlibWebSocketServer
