@@ -7,6 +7,14 @@
 ///     for try await message in ws.stream().prefix(10) { print(message) }
 /// }
 /// ```
+///
+/// - Parameters:
+///   - url: The `ws://` or `wss://` URL to connect to.
+///   - configuration: The manager's options; kstlib's defaults when omitted.
+///   - isolation: The actor `body` runs on; the caller's, so `body` may touch its state.
+///   - body: Works with the connected manager; the connection is closed when it returns or throws.
+/// - Returns: What `body` returned.
+/// - Throws: What ``WebSocketManager/connect()`` throws, then whatever `body` throws.
 public func withWebSocket<Result>(
     url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(),
     isolation: isolated (any Actor)? = #isolation,

@@ -10,6 +10,7 @@ public struct SubscriptionFormat: Sendable {
     /// `requestID` increases with every request, for formats that need one.
     public let messages: @Sendable (_ subscribe: Bool, _ channels: [String], _ requestID: Int) -> [String]
 
+    /// A format of your own, for a platform whose requests neither ``kstlib`` nor ``binance`` fits.
     public init(messages: @escaping @Sendable (_ subscribe: Bool, _ channels: [String], _ requestID: Int) -> [String]) {
         self.messages = messages
     }

@@ -8,13 +8,17 @@
 public struct TLSConfiguration: Sendable, Hashable {
     /// A certificate (or a bundle of them), from a PEM file or PEM text in memory.
     public enum PEMSource: Sendable, Hashable {
+        /// A PEM file, read when the connection's TLS context is created.
         case file(String)
+        /// PEM text in memory (`-----BEGIN CERTIFICATE-----…`), for secrets that never touch disk.
         case pem(String)
     }
 
     /// Certificates that checks may relax, each giving up a specific guarantee.
     public struct InsecureOptions: OptionSet, Sendable, Hashable, CustomStringConvertible {
+        /// The option bits.
         public let rawValue: Int
+        /// Options from their bits; prefer the named options.
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// Accept a self-signed server certificate (anyone can make one).
         public static let allowSelfSigned = InsecureOptions(rawValue: 1 << 0)
@@ -46,14 +50,18 @@ public struct TLSConfiguration: Sendable, Hashable {
 
     /// A client certificate (chain) and its private key, both PEM.
     public struct ClientIdentity: Sendable, Hashable {
+        /// The client certificate, optionally followed by its intermediates.
         public var certificate: PEMSource
+        /// The certificate's private key (unencrypted PEM).
         public var privateKey: PEMSource
+        /// Pairs a certificate with its key.
         public init(certificate: PEMSource, privateKey: PEMSource) {
             self.certificate = certificate
             self.privateKey = privateKey
         }
     }
 
+    /// Verification against the system trust store, no client certificate, nothing relaxed.
     public init() {}
 
     /// The settings that need their own libwebsockets vhost (trust store, client identity).

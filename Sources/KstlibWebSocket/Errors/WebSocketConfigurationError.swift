@@ -18,6 +18,7 @@
 /// Out-of-bounds numbers are not errors: they are clamped into ``WebSocketConfiguration/Bounds``
 /// with a logged warning.
 public struct WebSocketConfigurationError: WebSocketError, Equatable {
+    /// What is wrong with the value or the file (`"expected a number of seconds, got a string"`).
     public let message: String
     /// The dotted key of the offending value, such as `"websocket.ping.interval"`; empty when the
     /// file as a whole is at fault (unreadable, not valid YAML, not a mapping).
@@ -27,6 +28,7 @@ public struct WebSocketConfigurationError: WebSocketError, Equatable {
     /// The value as written in the file; empty when there is none.
     public let value: String
 
+    /// Creates the error for `file`, naming the offending `key` and its `value` when there is one.
     public init(_ message: String = "invalid configuration", key: String = "", file: String, value: String = "") {
         self.message = message
         self.key = key
@@ -34,6 +36,7 @@ public struct WebSocketConfigurationError: WebSocketError, Equatable {
         self.value = value
     }
 
+    /// `WebSocketConfigurationError: message (key=…, file=…, value="…")`.
     public var description: String {
         describe(["key": key, "file": file, "value": "\"\(value)\""])
     }

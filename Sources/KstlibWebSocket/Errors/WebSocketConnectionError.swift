@@ -3,7 +3,13 @@
 /// The connection could not be established: bad URL, DNS failure, refused port, TLS failure,
 /// a handshake answered with something other than `101 Switching Protocols`, or every initial
 /// attempt exhausted.
+///
+/// Thrown by ``WebSocketManager/connect()`` (and so by ``withWebSocket(url:configuration:isolation:_:)``)
+/// after its last attempt, at once for what no retry can fix (a bad URL, an invalid header, a
+/// closed manager), and by the `send` methods when no connection is open. The raw facts of the
+/// last attempt are in ``lastError`` (a ``WebSocketHandshakeFailure``) and ``httpStatus``.
 public struct WebSocketConnectionError: WebSocketError {
+    /// What failed, in words (`"could not connect to ws://…"`).
     public let message: String
     /// The URL that failed to connect.
     public let url: String
@@ -13,6 +19,7 @@ public struct WebSocketConnectionError: WebSocketError {
     /// transport's own reasons), or `nil` when there was no attempt (for example a bad URL).
     public let lastError: (any Error)?
 
+    /// Creates the error; the labels are kstlib's keyword arguments (`url`, `attempts`, `last_error`).
     public init(_ message: String, url: String = "", attempts: Int = 0, lastError: (any Error)? = nil) {
         self.message = message
         self.url = url
@@ -23,6 +30,7 @@ public struct WebSocketConnectionError: WebSocketError {
     /// The HTTP status of a rejected handshake, when the last attempt got one.
     public var httpStatus: Int? { (lastError as? WebSocketHandshakeFailure)?.httpStatus }
 
+    /// `WebSocketConnectionError: message (url=…, attempts=…, lastError=…)`.
     public var description: String {
         describe(["url": url, "attempts": "\(attempts)", "lastError": describeOptional(lastError)])
     }

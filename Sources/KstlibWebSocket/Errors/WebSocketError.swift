@@ -3,8 +3,11 @@
 
 /// Every error the websocket subsystem throws.
 ///
-/// The seed's hierarchy, `KstlibError` > `WebSocketError` > six concrete errors, is modelled with
-/// protocols so each concrete error stays a `Sendable` value type:
+/// The seed's hierarchy, `KstlibError` > `WebSocketError` > six concrete errors
+/// (``WebSocketConnectionError``, ``WebSocketClosedError``, ``WebSocketTimeoutError``,
+/// ``WebSocketReconnectError``, ``WebSocketProtocolError``, ``WebSocketQueueFullError``), plus
+/// ``WebSocketConfigurationError`` for configuration files, is modelled with protocols so each
+/// concrete error stays a `Sendable` value type:
 ///
 /// ```swift
 /// do { try await ws.connect() }

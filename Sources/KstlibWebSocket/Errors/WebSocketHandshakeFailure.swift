@@ -6,6 +6,9 @@
 /// libwebsockets gave, the HTTP status and headers of a rejected upgrade, the resolver's message.
 public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this was.
+    ///
+    /// A struct with static members rather than an enum, so new kinds can be added without
+    /// breaking a `switch` in application code; compare with `==` (`failure.kind == .tls`).
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         let name: String
         /// The URL is not a valid `ws://` or `wss://` URL.
@@ -27,6 +30,7 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         public static let badHandshake = Kind(name: "badHandshake")
         /// The event loop could not take the connection (shut down, out of file descriptors).
         public static let unavailable = Kind(name: "unavailable")
+        /// The kind's name, as printed in ``WebSocketHandshakeFailure/description``.
         public var description: String { name }
     }
 
@@ -39,6 +43,7 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
     /// Response headers of a rejected upgrade that were captured (lower-case names).
     public let headers: [String: String]
 
+    /// Creates a failure; the library makes these, tests and wrappers may too.
     public init(kind: Kind, reason: String, httpStatus: Int? = nil, headers: [String: String] = [:]) {
         self.kind = kind
         self.reason = reason
@@ -46,6 +51,7 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         self.headers = headers
     }
 
+    /// `kind: reason (HTTP status)`, for example `httpStatus: rejected (HTTP 403)`.
     public var description: String {
         var text = "\(kind): \(reason)"
         if let httpStatus { text += " (HTTP \(httpStatus))" }

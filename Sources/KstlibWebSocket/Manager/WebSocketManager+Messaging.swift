@@ -120,17 +120,24 @@ extension WebSocketMessage {
 }
 
 /// The messages of a ``WebSocketManager``, as an `AsyncSequence`.
+///
+/// Every stream of a manager reads the same queue: two iterators at once would split the
+/// messages between them, so use one at a time. See ``WebSocketManager/stream()`` for how it ends.
 public struct WebSocketMessageStream: AsyncSequence, Sendable {
+    /// One whole message.
     public typealias Element = WebSocketMessage
     let inbox: Inbox
 
+    /// Takes messages off the manager's incoming queue.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let inbox: Inbox
+        /// The next message; `nil` when the stream ended normally; throws the error that ended it.
         public mutating func next() async throws -> WebSocketMessage? {
             try await inbox.next()
         }
     }
 
+    /// An iterator over the manager's incoming queue.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
 
     /// The messages decoded from JSON as `T`.

@@ -6,11 +6,19 @@
 /// `connected` on success or `disconnected` on failure; `connected` → `closing` → `closed`;
 /// any state → `closed` on ``WebSocketManager/forceClose()``. `closed` is terminal.
 public enum ConnectionState: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// No connection and none being made: the initial state, and where a proactive disconnect or
+    /// a failed reconnect leaves the manager.
     case disconnected
+    /// ``WebSocketManager/connect()`` is making its attempts.
     case connecting
+    /// A connection is open: messages flow both ways.
     case connected
+    /// A reactive disconnect happened; attempts to reconnect are under way.
     case reconnecting
+    /// ``WebSocketManager/close()`` is waiting for the server's close frame.
     case closing
+    /// Finished for good (``WebSocketManager/close()``, ``WebSocketManager/forceClose()``,
+    /// ``WebSocketManager/shutdown()``).
     case closed
 
     /// Whether ``WebSocketManager/connect()`` may start from here.
@@ -34,5 +42,6 @@ public enum ConnectionState: String, Sendable, CaseIterable, CustomStringConvert
         }
     }
 
+    /// The case name, as logged (`"connected"`).
     public var description: String { rawValue }
 }

@@ -35,5 +35,6 @@ public enum DisconnectReason: String, Sendable, CaseIterable, CustomStringConver
     /// Whether the disconnect was imposed on the application.
     public var isReactive: Bool { !isProactive }
 
+    /// The case name, as logged and passed to close reasons (`"callbackTriggered"`).
     public var description: String { rawValue }
 }

@@ -14,5 +14,6 @@ public enum QueueOverflowPolicy: String, Sendable, CaseIterable, CustomStringCon
     /// Make `stream()` and `receive()` throw ``WebSocketQueueFullError``.
     case fail
 
+    /// The case name (`"dropOldest"`); the configuration file spells it `drop_oldest`.
     public var description: String { rawValue }
 }

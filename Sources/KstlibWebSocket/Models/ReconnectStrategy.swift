@@ -12,6 +12,9 @@ public enum ReconnectStrategy: String, Sendable, CaseIterable, CustomStringConve
     case callbackControlled
 
     /// The delay before attempt number `attempt` (1-based) for non-callback strategies.
+    ///
+    /// Public so an application can show or test its backoff schedule:
+    /// `.exponentialBackoff.delay(attempt: 3, base: .seconds(1), maximum: .seconds(60))` is 4 s.
     public func delay(attempt: Int, base: Duration, maximum: Duration) -> Duration {
         switch self {
         case .immediate, .callbackControlled:
@@ -29,5 +32,6 @@ public enum ReconnectStrategy: String, Sendable, CaseIterable, CustomStringConve
         }
     }
 
+    /// The case name (`"fixedDelay"`); the configuration file spells it `fixed_delay`.
     public var description: String { rawValue }
 }

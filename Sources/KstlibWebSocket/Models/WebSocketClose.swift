@@ -9,6 +9,7 @@ public struct WebSocketClose: Sendable, Equatable, CustomStringConvertible {
     /// Whether the server started the close.
     public let byServer: Bool
 
+    /// Creates a close record; the manager makes these, tests may too.
     public init(code: WebSocketCloseCode, reason: String, byServer: Bool) {
         self.code = code
         self.reason = reason
@@ -25,5 +26,6 @@ public struct WebSocketClose: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The code, then the reason when there is one: `1000`, `4001 maintenance`.
     public var description: String { reason.isEmpty ? "\(code.rawValue)" : "\(code.rawValue) \(reason)" }
 }

@@ -6,9 +6,13 @@
 public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral,
     CustomStringConvertible
 {
+    /// The code as sent on the wire.
     public let rawValue: UInt16
+    /// Wraps any code, registered or not.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// Wraps any code, registered or not: `WebSocketCloseCode(4001)`.
     public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    /// Lets a literal stand for a code: `catch let e as WebSocketClosedError where e.code == 4001`.
     public init(integerLiteral value: UInt16) { self.rawValue = value }
 
     /// 1000: the purpose of the connection was fulfilled.
@@ -50,5 +54,6 @@ public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, Expressi
         }
     }
 
+    /// The number alone (`"1006"`), as the seed's `{e.code}` prints it.
     public var description: String { "\(rawValue)" }
 }

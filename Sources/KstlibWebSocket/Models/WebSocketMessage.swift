@@ -30,6 +30,7 @@ public enum WebSocketMessage: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The text of a text message; `<N bytes>` for a binary one, which may not be printable.
     public var description: String {
         switch self {
         case .text(let text): return text

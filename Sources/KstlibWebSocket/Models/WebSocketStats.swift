@@ -16,20 +16,28 @@ public struct WebSocketStats: Sendable, Equatable {
     /// Gapless rotations (make-before-break), each also counted as a proactive disconnect and a
     /// connect.
     public var rotations = 0
+    /// Messages delivered to the application (after a rotation's de-duplication).
     public var messagesReceived = 0
+    /// Messages handed to the connection, subscription requests included.
     public var messagesSent = 0
+    /// Payload bytes of the received messages (no frame headers).
     public var bytesReceived = 0
+    /// Payload bytes of the sent messages (no frame headers).
     public var bytesSent = 0
     /// Messages dropped by the incoming queue's overflow policy.
     public var messagesDropped = 0
+    /// When the last connect succeeded; `nil` before the first.
     public var lastConnectTime: Date?
+    /// When the last disconnect happened; `nil` before the first.
     public var lastDisconnectTime: Date?
+    /// When the last message arrived: a feed that went quiet shows here first.
     public var lastMessageTime: Date?
     /// The last keepalive round trip, ping to pong.
     public var lastRoundTripTime: Duration?
     /// When these statistics started (creation or the last ``reset()``).
     public var startTime = Date()
 
+    /// Zero counters, starting now.
     public init() {}
 
     /// Time since the statistics started.
