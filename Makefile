@@ -29,11 +29,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
+## Every program in Examples/; each runs with no arguments against the embedded server
+## (`swift run NAME`). `make test` builds them too, and its tests run three of them.
+EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo
 examples: deps
-	$(SWIFT) build --product ws-demo && $(SWIFT) build --product echo-client && $(SWIFT) build --product error-handling
+	@for p in $(EXAMPLES); do echo "building $$p"; $(SWIFT) build --product $$p || exit 1; done
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-docs
 
 ## Formatting: `.swift-format` at the root is the style; `lint` fails on any difference, `format` fixes it.
 SWIFT_SOURCES := Package.swift Sources Tests Examples Benchmarks/Package.swift Benchmarks/Sources
@@ -43,6 +46,14 @@ format:
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_SOURCES)
+
+## The DocC documentation of KstlibWebSocket (Sources/KstlibWebSocket/Documentation.docc), built
+## in a folder of its own so it never invalidates `make test`'s build; any DocC warning fails it.
+## The archive lands in .build-docs/plugins/Swift-DocC/outputs/KstlibWebSocket.doccarchive.
+.PHONY: docs
+docs: deps
+	$(SWIFT) package --scratch-path .build-docs --disable-sandbox \
+		generate-documentation --target KstlibWebSocket --warnings-as-errors
 
 ## Benchmarks: the Swift client against a raw C libwebsockets client, same embedded server
 ## (a package of its own under Benchmarks/, so `make test` never builds it).

@@ -117,6 +117,7 @@ public enum ReconnectDecision: Sendable, Equatable, ExpressibleByBooleanLiteral 
     /// Not yet: ask again after ``WebSocketConfiguration/reconnectCheckInterval``.
     case notYet
 
+    /// `true` is ``now``, `false` is ``notYet``, as kstlib's `should_reconnect` returning a bool.
     public init(booleanLiteral value: Bool) { self = value ? .now : .notYet }
 }
 
@@ -129,6 +130,7 @@ extension WebSocketConfiguration {
         public var clientMaxWindowBits: Int = 15
         /// Ask for a fresh compression context per message (less memory, worse ratio).
         public var clientNoContextTakeover: Bool = false
+        /// Offered, with the largest window and context takeover: the best ratio.
         public init() {}
         /// Compression switched off.
         public static var disabled: Compression {
