@@ -16,6 +16,9 @@ static int g_installed;
 static _Thread_local char t_last_line[200];
 static _Thread_local char t_failure[200];
 static _Thread_local int t_has_failure;
+static _Thread_local int t_ping;
+static _Thread_local struct lws *t_armed;
+static lwss_ping_handler g_ping_handler;
 
 static void copy_line(char *dst, size_t n, const char *src) {
     size_t len = strlen(src);
@@ -59,6 +62,14 @@ static void lwss_emit(int level, const char *line) {
             }
         } else {
             copy_line(t_last_line, sizeof(t_last_line), line);
+            // lib/roles/ws/client-parser-ws.c, right before it stashes (or drops) a ping.
+            if (strstr(line, "byte ping, sending pong")) {
+                struct lws *armed = t_armed;
+                t_armed = NULL;
+                if (armed && g_ping_handler)
+                    g_ping_handler(armed);
+                t_ping = 1;
+            }
         }
     }
     if ((level & g_forward_mask) && g_sink)
@@ -91,6 +102,22 @@ int lwss_take_protocol_failure(char *out, size_t out_len) {
 void lwss_clear_protocol_failure(void) { t_has_failure = 0; }
 
 int lwss_has_protocol_failure(void) { return t_has_failure; }
+
+void lwss_set_ping_handler(lwss_ping_handler handler) { g_ping_handler = handler; }
+
+int lwss_take_ping(void) {
+    int seen = t_ping;
+    t_ping = 0;
+    return seen;
+}
+
+void lwss_arm_ping(struct lws *wsi) { t_armed = wsi; }
+
+void lwss_ping_callback_seen(struct lws *wsi) {
+    t_ping = 0;
+    if (t_armed != wsi)
+        t_armed = NULL;
+}
 
 int lwss_write_raw_close(struct lws *wsi, uint16_t code) {
     unsigned char frame[8];

@@ -117,6 +117,8 @@ struct ConfigurationFileTests {
                 max_connection_age: 86400
               compression:
                 enabled: false
+                client_max_window_bits: 10
+                client_no_context_takeover: true
             """)
         #expect(warnings.isEmpty)
         #expect(config.pingInterval == .seconds(15))
@@ -135,6 +137,8 @@ struct ConfigurationFileTests {
         #expect(config.disconnectMargin == .seconds(600))
         #expect(config.maxConnectionAge == .seconds(86400))
         #expect(config.compression.enabled == false)
+        #expect(config.compression.clientMaxWindowBits == 10)
+        #expect(config.compression.clientNoContextTakeover == true)
         // Options the file does not touch keep their defaults.
         #expect(config.closeTimeout == WebSocketConfiguration().closeTimeout)
         #expect(config.gaplessRotation == false)
@@ -231,6 +235,10 @@ struct ConfigurationFileTests {
             ("reconnect: {max_attempts: -1}", "websocket.reconnect.max_attempts", "-1", "0...100", "using 0"),
             ("reconnect: {max_attempts: 1000}", "websocket.reconnect.max_attempts", "1000", "0...100", "using 100"),
             ("queue: {size: -5}", "websocket.queue.size", "-5", "0...10000", "using 0"),
+            (
+                "compression: {client_max_window_bits: 20}", "websocket.compression.client_max_window_bits", "20",
+                "8...15", "using 15"
+            ),
             (
                 "queue: {size: 99999999999999999999}", "websocket.queue.size", "99999999999999999999", "0...10000",
                 "using 10000"

@@ -87,3 +87,82 @@ final class PythonEchoServer: Sendable {
         #expect(try await roundTrip(url: server.url("/echo"), compression: offer) == offer)
     }
 }
+
+/// The window-size and context options reach the compressor: what the client puts on the wire
+/// is read raw by our own server and judged by its size.
+@Suite struct PermessageDeflateOptionTests {
+    /// 1,000 incompressible bytes, four times: a window that reaches back 1,000 bytes compresses
+    /// the repeats to almost nothing; a 512-byte window (9 bits) cannot see them.
+    static let repeatedNoise: [UInt8] = {
+        var generator = SystemRandomNumberGenerator()
+        let block = (0..<1000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return block + block + block + block
+    }()
+
+    /// Sends `messages` through a raw server that accepts permessage-deflate and returns the
+    /// compressed payload size of each frame the client sent.
+    func compressedSizes(_ compression: WebSocketConfiguration.Compression, messages: Int) async throws -> [Int] {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request, extraHeaders: ["Sec-WebSocket-Extensions: permessage-deflate"])
+            var sizes: [String] = []
+            for _ in 0..<messages {
+                guard let frame = try peer.readFrame(), frame.rsv == 4 else { break }
+                sizes.append("\(frame.payload.count)")
+            }
+            peer.record(sizes.joined(separator: ","))
+            try peer.sendClose(code: 1000)
+            _ = try peer.readUntilClose()
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(
+            url: server.url("/"), configuration: testConfiguration { $0.compression = compression })
+        try await manager.connect()
+        #expect(manager.isCompressed)
+        for _ in 0..<messages { try await manager.send(Self.repeatedNoise) }
+        _ = await drain(manager)
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        let record = try #require(server.scriptRecords.first)
+        return record.split(separator: ",").compactMap { Int($0) }
+    }
+
+    @Test func theDefaultWindowSeesTheRepeats() async throws {
+        let sizes = try await compressedSizes(.init(), messages: 1)
+        #expect(sizes.count == 1)
+        #expect(sizes.allSatisfy { $0 < 1_500 }, "\(sizes)")
+    }
+
+    @Test func aNineBitWindowCannotReachBackAThousandBytes() async throws {
+        var compression = WebSocketConfiguration.Compression()
+        compression.clientMaxWindowBits = 9
+        let sizes = try await compressedSizes(compression, messages: 1)
+        #expect(sizes.count == 1)
+        #expect(sizes.allSatisfy { $0 > 3_500 }, "\(sizes)")
+    }
+
+    /// With context takeover the second copy of a message refers back to the first; without it
+    /// each message starts from an empty window.
+    @Test(arguments: [false, true])
+    func contextTakeover(disabled: Bool) async throws {
+        var compression = WebSocketConfiguration.Compression()
+        compression.clientNoContextTakeover = disabled
+        let sizes = try await compressedSizes(compression, messages: 2)
+        #expect(sizes.count == 2)
+        if disabled {
+            #expect(sizes[1] > 900, "\(sizes)")
+        } else {
+            #expect(sizes[1] < 100, "\(sizes)")
+        }
+    }
+
+    @Test(arguments: [7, 16])
+    func aWindowOutsideTheRFCRangeIsRefusedBeforeConnecting(bits: Int) async throws {
+        let config = testConfiguration { $0.compression.clientMaxWindowBits = bits }
+        let manager = WebSocketManager(url: "ws://127.0.0.1:9/", configuration: config)
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        #expect(error.attempts == 0)
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.kind == .invalidRequest)
+        #expect(failure.reason.contains("clientMaxWindowBits is \(bits)"), "\(failure.reason)")
+    }
+}

@@ -151,6 +151,38 @@ import Testing
         #expect(server.scriptRecords == ["pong true [9, 8, 7]"])
     }
 
+    /// libwebsockets alone answers only the first of pings that arrive together (it drops a
+    /// ping while a pong is pending); every ping must get its own pong, in order (RFC 6455
+    /// 5.5.2, Autobahn 2.10), and the data around them must still arrive.
+    @Test func aBurstOfPingsInOneWriteGetsOnePongEach() async throws {
+        let server = try RawWebSocketServer { peer in
+            let request = try peer.readRequest()
+            try peer.acceptUpgrade(request)
+            var burst = RawPeer.frameBytes(opcode: RawOpcode.text, payload: Array("before".utf8))
+            for index in 0..<10 {
+                burst += RawPeer.frameBytes(opcode: RawOpcode.ping, payload: Array("ping-\(index)".utf8))
+                if index == 4 { burst += RawPeer.frameBytes(opcode: RawOpcode.text, payload: Array("middle".utf8)) }
+            }
+            burst += RawPeer.frameBytes(opcode: RawOpcode.text, payload: Array("after".utf8))
+            try peer.sendRaw(burst)
+            var pongs: [String] = []
+            while pongs.count < 10, let frame = try peer.readFrame(), frame.opcode == RawOpcode.pong {
+                pongs.append(String(decoding: frame.payload, as: UTF8.self))
+            }
+            peer.record(pongs.joined(separator: ","))
+            try peer.sendClose(code: 1000, reason: "bye")
+            _ = try peer.readUntilClose()
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        try await manager.connect()
+        let (messages, error) = await drain(manager)
+        #expect(error == nil)
+        #expect(messages == [.text("before"), .text("middle"), .text("after")])
+        #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))
+        #expect(server.scriptRecords == [(0..<10).map { "ping-\($0)" }.joined(separator: ",")])
+    }
+
     @Test func everyClientFrameIsMasked() async throws {
         let server = try RawWebSocketServer { peer in
             let request = try peer.readRequest()

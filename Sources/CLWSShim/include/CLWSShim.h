@@ -36,6 +36,27 @@ void lwss_clear_protocol_failure(void);
 /// Whether a parser failure is pending on this thread (cheap: one thread-local load).
 int lwss_has_protocol_failure(void);
 
+/// Called from the log hook when libwebsockets' client parser starts on a ping of the
+/// connection armed with `lwss_arm_ping` (see LWSConnection+PingHold.swift for why).
+typedef void (*lwss_ping_handler)(struct lws *wsi);
+
+/// Sets the handler for pings of an armed connection (once per process).
+void lwss_set_ping_handler(lwss_ping_handler handler);
+
+/// Whether libwebsockets logged "received N byte ping" on this thread since the last callback,
+/// consumed. libwebsockets 4.1 answers one ping at a time and silently drops any ping that
+/// arrives while a pong is still pending; the log line is the only sign that its parser is
+/// handling a ping right now.
+int lwss_take_ping(void);
+
+/// Arms `wsi`: the next ping line on this thread, before any callback for another connection,
+/// is that connection's and goes to the ping handler.
+void lwss_arm_ping(struct lws *wsi);
+
+/// Every callback but GET_THREAD_ID: forgets a noted ping and disarms other connections (the
+/// notes are only true until libwebsockets moves on).
+void lwss_ping_callback_seen(struct lws *wsi);
+
 /// Writes a masked close frame with `code` straight to the connection's socket (or TLS
 /// session). Used only at the moment libwebsockets drops a connection for a protocol
 /// violation, when it would otherwise vanish without the 1002 that RFC 6455 asks for.

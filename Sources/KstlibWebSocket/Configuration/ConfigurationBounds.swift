@@ -30,5 +30,7 @@ extension WebSocketConfiguration {
         public static let reconnectCheckInterval: ClosedRange<Duration> = .milliseconds(500)...(.seconds(60))
         /// `websocket.proactive.disconnect_margin`: 60 – 3600 s.
         public static let disconnectMargin: ClosedRange<Duration> = .seconds(60)...(.seconds(3600))
+        /// `websocket.compression.client_max_window_bits`: 8 – 15 (RFC 7692).
+        public static let clientMaxWindowBits: ClosedRange<Int> = 8...15
     }
 }

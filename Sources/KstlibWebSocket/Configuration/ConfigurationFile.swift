@@ -36,7 +36,10 @@ extension WebSocketConfiguration {
     ///     reconnect_check_interval: 5
     ///     disconnect_margin: 300
     ///     max_connection_age: 86400              # 0 or absent = no limit
-    ///   compression: {enabled: true}
+    ///   compression:
+    ///     enabled: true
+    ///     client_max_window_bits: 15             # 8 - 15: our compressor's window
+    ///     client_no_context_takeover: false
     /// ```
     ///
     /// A missing section, a missing key or an empty (`null`) value keeps the default. Numbers out
@@ -127,6 +130,12 @@ extension WebSocketConfiguration {
         },
         .init("websocket.proactive.max_connection_age") { $0.maxConnectionAge = try $1.durationOrNone() },
         .init("websocket.compression.enabled") { $0.compression.enabled = try $1.bool() },
+        .init("websocket.compression.client_max_window_bits") {
+            $0.compression.clientMaxWindowBits = try $1.integer(in: Bounds.clientMaxWindowBits)
+        },
+        .init("websocket.compression.client_no_context_takeover") {
+            $0.compression.clientNoContextTakeover = try $1.bool()
+        },
     ]
 }
 

@@ -126,7 +126,9 @@ extension WebSocketConfiguration {
     public struct Compression: Sendable, Equatable {
         /// Whether the extension is offered.
         public var enabled: Bool = true
-        /// The client's LZ77 window, 8...15 bits.
+        /// Our compressor's LZ77 window, 8...15 bits (2^bits bytes): smaller saves memory per
+        /// connection (zlib needs about 2^(bits+2) bytes) at some cost in ratio. Outside 8...15,
+        /// `connect()` fails with a ``WebSocketHandshakeFailure/Kind/invalidRequest``.
         public var clientMaxWindowBits: Int = 15
         /// Ask for a fresh compression context per message (less memory, worse ratio).
         public var clientNoContextTakeover: Bool = false

@@ -31,8 +31,17 @@ enum HandshakeRequest {
         where subprotocol.isEmpty || !subprotocol.utf8.allSatisfy(isTokenCharacter) {
             return invalid("subprotocol '\(printable(subprotocol))' is not an HTTP token")
         }
+        if config.compression.enabled && !windowBits.contains(config.compression.clientMaxWindowBits) {
+            return invalid(
+                "compression.clientMaxWindowBits is \(config.compression.clientMaxWindowBits), "
+                    + "permessage-deflate allows \(windowBits.lowerBound)...\(windowBits.upperBound)")
+        }
         return nil
     }
+
+    /// RFC 7692 7.1.2: window sizes of 2^8 to 2^15 bytes (zlib's raw deflate needs 9 at least;
+    /// libwebsockets turns 8 into 9, which any peer can inflate).
+    static let windowBits = 8...15
 
     private static func invalid(_ reason: String) -> WebSocketHandshakeFailure {
         WebSocketHandshakeFailure(kind: .invalidRequest, reason: reason)

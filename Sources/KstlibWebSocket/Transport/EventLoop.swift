@@ -104,6 +104,7 @@ final class EventLoop: @unchecked Sendable {
         lwss_name_thread("kstlib-ws-loop")
         serviceThread = pthread_self()
         _ = LogBridge.install
+        LWSConnection.installPingHandler()
         FileDescriptorLimit.raise()
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN

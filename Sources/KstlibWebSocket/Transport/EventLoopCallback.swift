@@ -1,5 +1,6 @@
 // The one C callback of the client context: finds the Swift object and hands over.
 internal import CLibWebSockets
+internal import CLWSShim
 
 /// The libwebsockets callback for every client connection.
 ///
@@ -9,12 +10,22 @@ internal import CLibWebSockets
 ///   through `lws_context_user` (set from `info.user`; the loop outlives its context);
 /// - everything else goes to the connection in the wsi's opaque user data. That pointer is
 ///   unretained: the loop's `live` table keeps the connection alive from the connect call until
-///   `WSI_DESTROY`, where the connection clears the pointer before leaving the table.
+///   `WSI_DESTROY`, where the connection clears the pointer before leaving the table;
+/// - `GET_THREAD_ID` must name a thread (nonzero), or libwebsockets never asks again on a poll
+///   change, and those poll changes are how a ping's connection is found (see PingHold).
 func eventLoopCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
     guard let wsi else { return 0 }
+    if reason == LWS_CALLBACK_GET_THREAD_ID {
+        // All our libwebsockets calls run on the one service thread: any constant id will do.
+        if let raw = lws_get_opaque_user_data(wsi) {
+            Unmanaged<LWSConnection>.fromOpaque(raw).takeUnretainedValue().pollChanged(wsi: wsi)
+        }
+        return 1
+    }
+    lwss_ping_callback_seen(wsi)
     if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
         // Must return 0: nonzero closes the event pipe, and the next cancel crashes.
         guard let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }

@@ -148,7 +148,9 @@ extension LWSConnection {
     /// inflate fills the buffer exactly (seen with a libwebsockets peer).
     private func writeDeflateDefaults(into buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int32 {
         guard let buffer, capacity > 0 else { return 0 }
-        var text = "rx_buf_size=16; tx_buf_size=15"
+        // Our compressor's window: RFC 7692 lets a client use a smaller one than it offered
+        // without telling the server, whose inflater handles any window up to 15 bits.
+        var text = "rx_buf_size=16; tx_buf_size=15; client_max_window_bits=\(options.compression.clientMaxWindowBits)"
         if options.compression.clientNoContextTakeover { text += "; client_no_context_takeover" }
         let bytes = Array(text.utf8.prefix(capacity - 1)) + [0]
         buffer.copyMemory(from: bytes, byteCount: bytes.count)

@@ -11,6 +11,7 @@ extension LWSConnection {
     func writeable(wsi: OpaquePointer) -> Int32 {
         // The extra WRITEABLE that may follow our close: write nothing (a second -1 kills TCP).
         guard closeSent == nil else { return 0 }
+        releasePongHold(wsi: wsi)
         // By now libwebsockets has finished draining the compressor from the last buffer.
         retainedForDeflate = nil
         if let failing = failingClose {

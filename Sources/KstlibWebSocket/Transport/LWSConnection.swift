@@ -64,6 +64,8 @@ final class LWSConnection: @unchecked Sendable {
     var pingDue = false
     var pingSentAt: ContinuousClock.Instant?
     var readingPaused = false
+    /// Reading is paused until libwebsockets has written the pong for the last ping (PingHold).
+    var holdingForPong = false
     /// permessage-deflate was negotiated: libwebsockets may keep reading our buffer after
     /// `lws_write` returns (it drains the compressor on later POLLOUTs, before our next
     /// WRITEABLE), so only one data write per WRITEABLE and the buffer is kept until the next.
