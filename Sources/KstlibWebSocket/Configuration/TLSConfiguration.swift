@@ -14,7 +14,7 @@ public struct TLSConfiguration: Sendable, Hashable {
         case pem(String)
     }
 
-    /// Certificates that checks may relax, each giving up a specific guarantee.
+    /// Certificate checks that may be relaxed, each giving up a specific guarantee.
     public struct InsecureOptions: OptionSet, Sendable, Hashable, CustomStringConvertible {
         /// The option bits.
         public let rawValue: Int
