@@ -12,10 +12,11 @@
 // - `/push?count=N&size=S&binary=1`: N messages of S bytes as fast as possible, then close 1000.
 // - `/feed?rate=R`: ONE numbered sequence per server, broadcast to every `/feed` connection. The
 //   server keeps a single counter and produces message n (n = 1, 2, 3... over the server's life,
-//   shared by all /feed connections) as text `{"seq":n,"ts":S}`, S = seconds since the server
-//   started when n was produced, with 6 decimals. R per second (default 100, at most 50,000;
-//   0, negative or unparsable = default), paced by one timer on the context that produces every
-//   message due since the feed started (floor(elapsed * R)), so high rates stay exact. A
+//   shared by all /feed connections; from `feedSequenceStart` + 1 when one is given) as text
+//   `{"seq":n,"ts":S}`, S = seconds since the server started when n was produced, with 6
+//   decimals. R per second (default 100, at most 50,000; 0, negative or unparsable = default),
+//   paced by one timer on the context that produces every message due since the feed started
+//   (floor(elapsed * R)), so high rates stay exact. A
 //   connection gets every message produced while it is open, in order and without gaps, and
 //   nothing from before it joined. Each connection has its own send queue, so a slow reader
 //   delays nobody else; one with more than 100,000 messages pending is dropped (no close
@@ -53,7 +54,12 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// ("127.0.0.1", "::1") or "localhost". With `tls`, connections are wss:// only. Throws
     /// EmbeddedServerError if the context or the listening vhost cannot be created (port in
     /// use, address not local, unreadable or mismatched certificate and key...).
-    public init(host: String = "127.0.0.1", port: Int = 0, tls: EmbeddedServerTLS? = nil) throws {
+    /// `feedSequenceStart` is where the /feed counter starts (its first message is
+    /// `feedSequenceStart + 1`), so successive servers on one port can number their feeds apart:
+    /// a client that sees a server restart can then tell a new server's message from a repeat.
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, tls: EmbeddedServerTLS? = nil, feedSequenceStart: Int = 0
+    ) throws {
         var listenHost = host
         if listenHost.hasPrefix("["), listenHost.hasSuffix("]") {
             listenHost = String(listenHost.dropFirst().dropLast())
@@ -71,7 +77,7 @@ public final class EmbeddedWebSocketServer: Sendable {
         case "::": connectHost = "::1"
         default: connectHost = listenHost
         }
-        loop = ServerLoop(host: listenHost, port: port, tls: tls)
+        loop = ServerLoop(host: listenHost, port: port, tls: tls, feedSequenceStart: feedSequenceStart)
         self.port = try loop.start()
     }
 
@@ -97,7 +103,8 @@ public final class EmbeddedWebSocketServer: Sendable {
         loop.statistics.accepted.load(ordering: .relaxed)
     }
 
-    /// The last /feed message number produced (0 before the first). Readable from any thread.
+    /// The last /feed message number produced (`feedSequenceStart` before the first). Readable
+    /// from any thread.
     public var feedSequence: Int {
         loop.statistics.feedSequence.load(ordering: .relaxed)
     }

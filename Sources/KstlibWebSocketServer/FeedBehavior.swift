@@ -81,12 +81,19 @@ final class FeedBroadcaster {
     private var isRunning = false
     private var isStopped = false
 
-    /// `context` is the server's context, `serverStart` the origin of `ts`.
-    init(context: OpaquePointer, statistics: ServerStatistics, serverStart: ContinuousClock.Instant) {
+    /// `context` is the server's context, `serverStart` the origin of `ts`, `firstSequence` the
+    /// counter before the first message (the server's `feedSequenceStart`).
+    init(
+        context: OpaquePointer, statistics: ServerStatistics, serverStart: ContinuousClock.Instant,
+        firstSequence: Int = 0
+    ) {
         self.context = context
         self.statistics = statistics
         self.serverStart = serverStart
         runStart = serverStart
+        sequence = firstSequence
+        runBase = firstSequence
+        statistics.feedSequence.store(firstSequence, ordering: .relaxed)
     }
 
     /// Adds `connection` to the feed; it gets every message produced from now on. Starts the feed

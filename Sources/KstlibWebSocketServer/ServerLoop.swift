@@ -50,7 +50,7 @@ final class ServerStatistics: Sendable {
 ///   written only on the service thread: in `run()` and in the lws callbacks that lws invokes
 ///   from the `lws_service` / `lws_context_destroy` calls that `run()` makes.
 /// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host`,
-///   `requestedPort` and `tls` are immutable.
+///   `requestedPort`, `tls` and `feedSequenceStart` are immutable.
 /// - `startup` is written by the service thread before it signals `started` and read by the
 ///   creating thread only after waiting on it.
 final class ServerLoop: @unchecked Sendable {
@@ -64,6 +64,8 @@ final class ServerLoop: @unchecked Sendable {
     let host: String
     private let requestedPort: Int
     private let tls: EmbeddedServerTLS?
+    /// The /feed counter's value before its first message.
+    private let feedSequenceStart: Int
     let statistics = ServerStatistics()
     private let logger = Logger(label: "kstlib.websocket.server")
     private let mailbox = Mutex(Mailbox())
@@ -80,10 +82,11 @@ final class ServerLoop: @unchecked Sendable {
     private var shuttingDown = false
     private var exitRequested = false
 
-    init(host: String, port: Int, tls: EmbeddedServerTLS?) {
+    init(host: String, port: Int, tls: EmbeddedServerTLS?, feedSequenceStart: Int = 0) {
         self.host = host
         self.requestedPort = port
         self.tls = tls
+        self.feedSequenceStart = feedSequenceStart
     }
 
     // MARK: Any thread
@@ -155,7 +158,8 @@ final class ServerLoop: @unchecked Sendable {
         }
 
         self.context = context
-        feed = FeedBroadcaster(context: context, statistics: statistics, serverStart: serverStart)
+        feed = FeedBroadcaster(
+            context: context, statistics: statistics, serverStart: serverStart, firstSequence: feedSequenceStart)
         let cancellable = CancellableContext(pointer: context)
         mailbox.withLock { $0.context = cancellable }
         logger.debug(
