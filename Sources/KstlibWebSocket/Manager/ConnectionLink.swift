@@ -102,6 +102,9 @@ final class ConnectionLink: TransportSink {
     func transportEnded(_ end: TransportEnd) {
         let (manager, opened, waiter) = state.withLock { state in
             state.ended = end
+            // The connection holds us as its sink: letting go of it here breaks that cycle,
+            // which would otherwise leak both once the manager moves on.
+            state.connection = nil
             defer { state.waiter = nil }
             return (state.manager, state.opened, state.waiter)
         }

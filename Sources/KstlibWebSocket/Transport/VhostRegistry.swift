@@ -10,8 +10,14 @@ import Foundation
 final class VhostRegistry {
     private var vhosts: [VhostSettings: OpaquePointer] = [:]
     private let tables: ContextTables
+    /// The vhosts' names. libwebsockets keeps the `vhost_name` pointer instead of copying it
+    /// (and prints it on every connect), so a name must live as long as its vhost: freed with
+    /// the registry, which its event loop keeps until after the context is destroyed.
+    private let names = CStringArena()
 
     init(tables: ContextTables) { self.tables = tables }
+
+    deinit { names.free() }
 
     /// The vhost for `settings`, creating it if needed.
     func vhost(for settings: VhostSettings, context: OpaquePointer) -> Result<OpaquePointer, WebSocketHandshakeFailure>
@@ -31,7 +37,7 @@ final class VhostRegistry {
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(tables.protocols)
         info.extensions = UnsafePointer(tables.extensions)
-        info.vhost_name = strings.copy(name)
+        info.vhost_name = names.copy(name)
         var options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
         if settings.excludeSystemTrustStore { options |= UInt64(LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS) }
         info.options = options
