@@ -60,6 +60,14 @@ docs: deps
 bench: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run
 
+## Soak (Benchmarks/README.md): the server's numbered /feed at 10,000 msg/s for SOAK_SECONDS while
+## the server is killed (SIGKILL) and restarted every 5 s; one line every 10 s, then PASS or FAIL
+## (RSS growth after warm-up below 5%, no message delivered twice).
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: deps
+	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench soak --duration $(SOAK_SECONDS)
+
 ## The Autobahn|Testsuite client cases against echo-client (Conformance/README.md), full sizes:
 ## a per-section table and a final "N passed, M failed" line; exits nonzero if any case failed.
 .PHONY: conformance conformance-quick

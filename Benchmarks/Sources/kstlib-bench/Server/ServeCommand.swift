@@ -17,8 +17,14 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Numeric address to listen on.")
     var host = "127.0.0.1"
 
+    @Option(help: "Port to listen on (0 = a free one; `soak` restarts its server on the first one's port).")
+    var port = 0
+
+    @Option(help: "The /feed counter before its first message (`soak` numbers each server incarnation apart).")
+    var feedStart = 0
+
     func run() throws {
-        let server = try EmbeddedWebSocketServer(host: host, port: 0)
+        let server = try EmbeddedWebSocketServer(host: host, port: port, feedSequenceStart: feedStart)
         FileHandle.standardOutput.write(Data("{\"port\":\(server.port)}\n".utf8))
         // Blocks this thread only; the server runs on its own service thread.
         _ = FileHandle.standardInput.readDataToEndOfFile()
