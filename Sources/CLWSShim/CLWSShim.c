@@ -3,14 +3,16 @@
 #include "CLWSShim.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <string.h>
 #include <sys/socket.h>
 #include <openssl/ssl.h>
 
-static lwss_log_sink g_sink;
-static int g_forward_mask;
-static int g_installed;
+// Atomic: the client loop installs the hook while the embedded server's thread may be logging.
+static _Atomic(lwss_log_sink) g_sink;
+static _Atomic int g_forward_mask;
+static _Atomic int g_installed;
 
 // Per service thread: the embedded server and the client loop each run their own thread.
 static _Thread_local char t_last_line[200];
@@ -18,7 +20,7 @@ static _Thread_local char t_failure[200];
 static _Thread_local int t_has_failure;
 static _Thread_local int t_ping;
 static _Thread_local struct lws *t_armed;
-static lwss_ping_handler g_ping_handler;
+static _Atomic(lwss_ping_handler) g_ping_handler;
 
 static void copy_line(char *dst, size_t n, const char *src) {
     size_t len = strlen(src);
@@ -66,14 +68,16 @@ static void lwss_emit(int level, const char *line) {
             if (strstr(line, "byte ping, sending pong")) {
                 struct lws *armed = t_armed;
                 t_armed = NULL;
-                if (armed && g_ping_handler)
-                    g_ping_handler(armed);
+                lwss_ping_handler handler = g_ping_handler;
+                if (armed && handler)
+                    handler(armed);
                 t_ping = 1;
             }
         }
     }
-    if ((level & g_forward_mask) && g_sink)
-        g_sink(level, line);
+    lwss_log_sink sink = g_sink;
+    if ((level & g_forward_mask) && sink)
+        sink(level, line);
 }
 
 void lwss_install_log(int forward_mask, lwss_log_sink sink) {

@@ -36,6 +36,10 @@ final class ConnectionLink: TransportSink {
 
     func attach(_ connection: LWSConnection) { state.withLock { $0.connection = connection } }
 
+    /// Lets go of a connection that never started: the connection holds us as its sink, and
+    /// without an end (where ``transportEnded(_:)`` lets go) the two would keep each other alive.
+    func detach() { state.withLock { $0.connection = nil } }
+
     // MARK: Waiting for the handshake
 
     /// Returns once the upgrade succeeded; throws the handshake failure, or on cancellation

@@ -152,6 +152,8 @@ extension WebSocketManager {
             let connection = LWSConnection(options: options, sink: link)
             link.attach(connection)
             guard connection.open(on: loop) else {
+                // It never started, so it will never report an end that lets go of it.
+                link.detach()
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
             }
             try await link.waitOpen()
