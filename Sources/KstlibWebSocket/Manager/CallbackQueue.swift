@@ -10,31 +10,82 @@ import Synchronization
 /// behind the queue starts with the first callback, so a manager without callbacks costs nothing.
 final class CallbackQueue: Sendable {
     private typealias Job = @Sendable () async throws -> Void
+
+    private struct State {
+        var continuation: AsyncStream<Job>.Continuation?
+        var worker: Task<Void, Never>?
+        /// Set by ``finish(within:)``: later jobs are dropped.
+        var finished = false
+    }
+
+    /// The queue whose job the current task is running, so that a callback closing its own
+    /// manager does not wait for itself.
+    @TaskLocal private static var running: ObjectIdentifier?
+
     private let logger: Logger
-    private let continuation = Mutex<AsyncStream<Job>.Continuation?>(nil)
+    private let state = Mutex(State())
 
     init(logger: Logger) {
         self.logger = logger
     }
 
-    deinit { continuation.withLock { $0?.finish() } }
+    deinit { state.withLock { $0.continuation?.finish() } }
 
-    /// Queues `job` after every job queued before it.
+    /// Queues `job` after every job queued before it; dropped once the queue has finished.
     func run(_ job: @escaping @Sendable () async throws -> Void) {
-        continuation.withLock { continuation in
-            if continuation == nil {
-                let (stream, newContinuation) = AsyncStream<Job>.makeStream()
+        state.withLock { state in
+            guard !state.finished else { return }
+            if state.continuation == nil {
+                let (stream, continuation) = AsyncStream<Job>.makeStream()
                 let logger = self.logger
-                Task.detached {
-                    for await job in stream {
-                        do { try await job() } catch {
-                            logger.warning("a callback threw", metadata: ["error": "\(error)"])
+                let id = ObjectIdentifier(self)
+                state.worker = Task.detached {
+                    await Self.$running.withValue(id) {
+                        for await job in stream {
+                            // Cancelled by a `finish` that gave up waiting: start nothing more.
+                            if Task.isCancelled { break }
+                            do { try await job() } catch {
+                                logger.warning("a callback threw", metadata: ["error": "\(error)"])
+                            }
                         }
                     }
                 }
-                continuation = newContinuation
+                state.continuation = continuation
             }
-            continuation?.yield(job)
+            state.continuation?.yield(job)
+        }
+    }
+
+    /// Takes no more jobs and waits until the queued ones have run, so that no callback starts
+    /// after the manager's `close()` has returned.
+    ///
+    /// A callback that closes its own manager does not wait (it would wait for itself). After
+    /// `limit` the jobs not yet started are dropped, so that a callback that never returns cannot
+    /// hang `close()`; the limit is real time, not the manager's clock, whose test doubles
+    /// record or hold every sleep.
+    func finish(within limit: Duration) async {
+        let worker = state.withLock { state -> Task<Void, Never>? in
+            state.finished = true
+            state.continuation?.finish()
+            return state.worker
+        }
+        guard let worker, Self.running != ObjectIdentifier(self) else { return }
+        let (outcome, report) = AsyncStream<Bool>.makeStream()
+        Task {
+            await worker.value
+            report.yield(true)
+        }
+        let timer = Task {
+            if (try? await Task.sleep(for: limit)) != nil { report.yield(false) }
+        }
+        var first = outcome.makeAsyncIterator()
+        let drained = await first.next() ?? false
+        timer.cancel()
+        report.finish()
+        if !drained {
+            // Cancelling the worker ends its loop: the callbacks not yet started never run.
+            worker.cancel()
+            logger.warning("callbacks still running when close() ended; the remaining ones are dropped")
         }
     }
 }

@@ -27,29 +27,32 @@ extension WebSocketManager {
             core.pendingReason = nil
             core.proactivePlan = nil
             core.lastClose = WebSocketClose(end)
+            let aftermath: Aftermath
+            let next: ConnectionState
             switch core.state {
             case .closing:
-                return (.finish(.finished), reason, checks, Self.transition(&core, to: .closed))
+                (aftermath, next) = (.finish(.finished), .closed)
             case .connected where plan != nil:
-                return (.proactive(plan!), reason, checks, Self.transition(&core, to: .disconnected))
+                (aftermath, next) = (.proactive(plan!), .disconnected)
             case .connected where reason.isReactive && autoReconnect && !core.isShutdown:
-                return (.reconnect, reason, checks, Self.transition(&core, to: .reconnecting))
+                (aftermath, next) = (.reconnect, .reconnecting)
             case .connected:
-                return (
-                    .finish(Self.ending(for: end, reason: reason, configuration: configuration)), reason, checks,
-                    Self.transition(&core, to: .disconnected)
+                (aftermath, next) = (
+                    .finish(Self.ending(for: end, reason: reason, configuration: configuration)), .disconnected
                 )
             default:
                 return (.ignore, reason, checks, [])
             }
+            // Counted and `onDisconnect` queued before anyone can see the new state: a waiter, or a
+            // close() that finds the manager closed and stops the callback queue.
+            recordDisconnect(reason)
+            return (aftermath, reason, checks, Self.transition(&core, to: next))
         }
         checks?.cancel()
         if case .ignore = aftermath {
             woken.forEach { $0.resume(returning: true) }
             return
         }
-        // Statistics first: whoever waits for the new state must see them counted.
-        recordDisconnect(reason)
         woken.forEach { $0.resume(returning: true) }
         logger.debug("disconnected", metadata: ["url": "\(url)", "reason": "\(reason)", "end": "\(end)"])
         switch aftermath {
@@ -131,22 +134,27 @@ extension WebSocketManager {
     /// Closes the connection with 1000 and waits (up to ``WebSocketConfiguration/closeTimeout``)
     /// for the server's answer. The stream ends normally once its queued messages are read.
     /// Closing is final: the manager moves to ``ConnectionState/closed``.
+    ///
+    /// When it returns, the callbacks of everything that happened before (`onMessage` of every
+    /// message received, the `onDisconnect` of this close) have run, and none runs afterwards.
+    /// Callbacks still running after another ``WebSocketConfiguration/closeTimeout`` are not
+    /// waited for, and those not started by then are dropped.
     public func close() async {
-        let (connection, task, woken) = core.withLock {
-            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+        let (connection, link, task, woken) = core.withLock {
+            core -> (LWSConnection?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
             switch core.state {
             case .closed, .closing:
-                return (core.connection, task, [])
+                return (core.connection, core.link, task, [])
             case .connected:
-                return (core.connection, task, Self.transition(&core, to: .closing))
+                return (core.connection, core.link, task, Self.transition(&core, to: .closing))
             case .disconnected, .connecting, .reconnecting:
                 core.generation += 1 // any attempt in flight will not be adopted
                 var woken = Self.transition(&core, to: .closing)
                 woken += Self.transition(&core, to: .closed)
-                return (nil, task, woken)
+                return (nil, nil, task, woken)
             }
         }
         woken.forEach { $0.resume(returning: true) }
@@ -158,7 +166,10 @@ extension WebSocketManager {
                 _ = await waitFor({ $0 == .closed }, timeout: .seconds(5))
             }
         }
+        // A connection that outlived the waits above delivers nothing more.
+        link?.retire()
         inbox.end(.finished)
+        await callbacks.finish(within: configuration.closeTimeout)
     }
 
     /// Cuts the connection at once, without a close handshake, and ends the manager.
@@ -170,13 +181,16 @@ extension WebSocketManager {
             Self.cancelPlans(&core)
             core.generation += 1
             let connection = core.connection
+            // Messages the loop reads before the abort takes effect are no longer delivered.
+            core.link?.retire()
             core.connection = nil
             core.link = nil
+            // Recorded before the closed state can be seen (see connectionEnded).
+            if connection != nil { recordDisconnect(.userRequested) }
             return (connection, task, Self.transition(&core, to: .closed))
         }
         woken.forEach { $0.resume(returning: true) }
         task?.cancel()
-        if connection != nil { recordDisconnect(.userRequested) }
         connection?.abort()
         inbox.end(.finished)
     }

@@ -93,8 +93,11 @@ public final class WebSocketManager: Sendable {
     }
 
     deinit {
-        // Dropped without close(): cut the connection rather than leak it on the loop.
+        // Dropped without close(): cut the connection rather than leak it on the loop, and end
+        // the stream a consumer may still be iterating: nothing would ever feed or end it again.
         core.withLock { $0.connection }?.abort()
+        inbox.end(
+            .failed(WebSocketClosedError("the manager was released without close()", code: .abnormalClosure)))
     }
 
     // MARK: Reading the state
