@@ -128,6 +128,18 @@ public final class WebSocketManager: Sendable {
     /// it dropped without a close frame. `nil` until a connection has ended.
     public var lastClose: WebSocketClose? { core.withLock { $0.lastClose } }
 
+    /// The executor of the event-loop thread this manager's connection is serviced on.
+    ///
+    /// Run a latency-critical receive-reply loop on it, and a round trip costs no thread
+    /// wake-up (the cooperative pool costs two per round trip):
+    /// ```swift
+    /// try await withTaskExecutorPreference(ws.eventLoopExecutor) {
+    ///     for try await message in ws.stream() { try await ws.send(reply(to: message)) }
+    /// }
+    /// ```
+    /// While the task runs, no connection of the loop is serviced: keep it short and never block.
+    public var eventLoopExecutor: any TaskExecutor { loop }
+
     /// Resets the statistics.
     public func resetStats() { statistics.withLock { $0.reset() } }
 

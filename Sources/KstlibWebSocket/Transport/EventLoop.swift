@@ -25,6 +25,8 @@ final class EventLoop: @unchecked Sendable {
         case abort(LWSConnection)
         case resumeReading(LWSConnection)
         case stop(grace: Duration)
+        /// A Swift job for the loop as a task executor (`EventLoop+TaskExecutor.swift`).
+        case run(UnownedJob)
     }
 
     private struct Queue {
@@ -46,6 +48,12 @@ final class EventLoop: @unchecked Sendable {
     private var live: [ObjectIdentifier: LWSConnection] = [:]
     /// Jobs to run once the current service pass is over (see ``atEndOfPass(_:)``).
     private var endOfPass: [@Sendable () -> Void] = []
+    /// Swift jobs that run on this thread (the loop as a `TaskExecutor`), between passes.
+    var runnable: [UnownedJob] = []
+    /// Set while Swift jobs run on this thread (see ``submit(_:)``).
+    var runningExecutorJobs = false
+    /// The live context, for work submitted on the service thread itself.
+    private var serviceContext: OpaquePointer?
     /// The service thread, set before `init` returns and never changed.
     nonisolated(unsafe) private var serviceThread: pthread_t = 0
     private var stopDeadline: ContinuousClock.Instant?
@@ -73,6 +81,17 @@ final class EventLoop: @unchecked Sendable {
     /// Hands `work` to the service thread. Returns `false` when the loop has stopped.
     @discardableResult
     func submit(_ work: Work) -> Bool {
+        if runningExecutorJobs, isServiceThread, serviceContext != nil {
+            // A task running on the loop as its executor: no queue, no wake-up; the work runs
+            // once the current job is over, outside any libwebsockets callback. (Submissions
+            // from the loop's own callbacks keep the queue's one-pass delay, which backpressure
+            // relies on.)
+            guard queue.withLock({ $0.accepting }) else { return false }
+            endOfPass.append { [self] in
+                if let context = serviceContext { perform(work, context: context) }
+            }
+            return true
+        }
         let (accepted, wake) = queue.withLock { queue -> (Bool, ContextHandle?) in
             guard queue.accepting, let context = queue.context else { return (false, nil) }
             let wasEmpty = queue.items.isEmpty
@@ -94,8 +113,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Closes every connection (close frame 1001 where established), waits up to `grace` for
     /// them to finish, then destroys the context. Blocks until the thread has exited.
+    /// From the service thread itself (a task running on the loop as its executor) it only
+    /// starts the stop: waiting there would wait for itself.
     func shutdown(grace: Duration = .seconds(1)) {
-        if submit(.stop(grace: grace)) { finished.wait() }
+        if submit(.stop(grace: grace)) && !isServiceThread { finished.wait() }
     }
 
     // MARK: Service thread
@@ -136,6 +157,7 @@ final class EventLoop: @unchecked Sendable {
             finished.signal()
             return
         }
+        serviceContext = context
         while true {
             lws_service(context, 0)
             runEndOfPassJobs()
@@ -152,6 +174,7 @@ final class EventLoop: @unchecked Sendable {
         for case .open(let connection) in leftovers { connection.failToStart("the event loop has stopped") }
         runEndOfPassJobs()
         // Destroy fires the remaining connections' close callbacks synchronously, here.
+        serviceContext = nil
         lws_context_destroy(context)
         runEndOfPassJobs()
         finished.signal()
@@ -160,18 +183,27 @@ final class EventLoop: @unchecked Sendable {
     /// Runs `job` after the current service pass when called on the service thread (where it
     /// batches per-message work into one per pass), or at once from any other thread.
     func atEndOfPass(_ job: @escaping @Sendable () -> Void) {
-        if pthread_equal(pthread_self(), serviceThread) != 0 {
+        if isServiceThread {
             endOfPass.append(job)
         } else {
             job()
         }
     }
 
+    /// Whether the caller is the service thread.
+    var isServiceThread: Bool { pthread_equal(pthread_self(), serviceThread) != 0 }
+
+    /// End-of-pass jobs and executor jobs, until neither adds more (a resumed task may send,
+    /// and its send is an end-of-pass job).
     private func runEndOfPassJobs() {
-        guard !endOfPass.isEmpty else { return }
-        let jobs = endOfPass
-        endOfPass.removeAll(keepingCapacity: true)
-        for job in jobs { job() }
+        while !endOfPass.isEmpty || !runnable.isEmpty {
+            if !endOfPass.isEmpty {
+                let jobs = endOfPass
+                endOfPass.removeAll(keepingCapacity: true)
+                for job in jobs { job() }
+            }
+            if !runnable.isEmpty { runExecutorJobs() }
+        }
     }
 
     /// Runs queued work; called from `LWS_CALLBACK_EVENT_WAIT_CANCELLED`.
@@ -180,14 +212,17 @@ final class EventLoop: @unchecked Sendable {
             defer { queue.items.removeAll(keepingCapacity: true) }
             return queue.items
         }
-        for item in items {
-            switch item {
-            case .open(let connection): connection.start(on: self, context: context)
-            case .write(let connection): connection.requestWritable()
-            case .abort(let connection): connection.abortNow()
-            case .resumeReading(let connection): connection.resumeNow()
-            case .stop(let grace): beginStop(grace: grace)
-            }
+        for item in items { perform(item, context: context) }
+    }
+
+    private func perform(_ item: Work, context: OpaquePointer) {
+        switch item {
+        case .open(let connection): connection.start(on: self, context: context)
+        case .write(let connection): connection.requestWritable()
+        case .abort(let connection): connection.abortNow()
+        case .resumeReading(let connection): connection.resumeNow()
+        case .stop(let grace): beginStop(grace: grace)
+        case .run(let job): runnable.append(job)
         }
     }
 
