@@ -35,7 +35,7 @@ extension WebSocketConfiguration {
     ///     disconnect_check_interval: 10
     ///     reconnect_check_interval: 5
     ///     disconnect_margin: 300
-    ///     max_connection_age: 86400              # 0 or absent = no limit
+    ///     max_connection_age: 86400              # 0 or absent = no limit; at most 1e9 (31 years)
     ///   compression:
     ///     enabled: true
     ///     client_max_window_bits: 15             # 8 - 15: our compressor's window
@@ -267,7 +267,7 @@ private struct ConfigurationFileValue {
         return Int(value)
     }
 
-    /// Seconds with no bound, 0 meaning none (a connection-age limit).
+    /// Seconds, 0 meaning none (a connection-age limit), clamped to `connectionAgeLimit`.
     func durationOrNone() throws -> Duration? {
         let seconds = try number(expected: "a number of seconds")
         guard seconds.isFinite, seconds >= 0 else {
@@ -275,7 +275,16 @@ private struct ConfigurationFileValue {
                 "expected a non-negative number of seconds (0 for no limit)",
                 key: key, file: reader.source, value: node.written)
         }
-        return seconds == 0 ? nil : .seconds(seconds)
+        // A `Duration` of 2^63 s or more traps when printed or slept on (the file's
+        // `max_connection_age: 1e300` used to crash the process); so large an age can only mean
+        // "never", which is written 0, so it is clamped like any out-of-bounds value.
+        if seconds > connectionAgeLimit.secondsAsDouble {
+            let limit = formatSeconds(connectionAgeLimit)
+            clamped(below: false, range: "0...\(limit) s", to: "\(limit) s")
+            return connectionAgeLimit
+        }
+        let age = Duration.seconds(seconds)
+        return age == .zero ? nil : age // 1e-30 s rounds to no time at all: no limit, as 0
     }
 
     /// `true` or `false` only: YAML 1.1's `yes`, `no`, `on` and `off` are refused, because
@@ -322,14 +331,44 @@ extension Node {
         return false
     }
 
-    /// The value as written, on one line: lists and mappings in flow style (`[1, 2]`, `{max: 3}`).
+    /// The value as written, on one line: lists and mappings in flow style (`[1, 2]`, `{max: 3}`),
+    /// cut with `…` after about 200 characters. Yams expands aliases, so a few hundred bytes of
+    /// anchors that each repeat the previous one (a "billion laughs") would otherwise spell out
+    /// gigabytes in an error message.
     fileprivate var written: String {
+        var text = ""
+        if !write(into: &text, limit: 200) { text += "…" }
+        return text
+    }
+
+    /// Appends the value to `text`; `false` when it stopped at `limit` UTF-8 bytes, the rest left out.
+    private func write(into text: inout String, limit: Int) -> Bool {
+        func append(_ piece: String) -> Bool {
+            let room = limit - text.utf8.count
+            guard piece.utf8.count <= room else {
+                text += piece.prefix(max(0, room))
+                return false
+            }
+            text += piece
+            return true
+        }
         switch self {
-        case .scalar(let scalar): return scalar.string
-        case .sequence(let sequence): return "[" + sequence.map(\.written).joined(separator: ", ") + "]"
+        case .scalar(let scalar): return append(scalar.string)
+        case .alias(let alias): return append("*\(alias.anchor)")
+        case .sequence(let sequence):
+            guard append("[") else { return false }
+            for (index, element) in sequence.enumerated() {
+                guard index == 0 || append(", "), element.write(into: &text, limit: limit) else { return false }
+            }
+            return append("]")
         case .mapping(let mapping):
-            return "{" + mapping.map { "\($0.key.written): \($0.value.written)" }.joined(separator: ", ") + "}"
-        case .alias(let alias): return "*\(alias.anchor)"
+            guard append("{") else { return false }
+            for (index, pair) in mapping.enumerated() {
+                guard index == 0 || append(", "), pair.key.write(into: &text, limit: limit), append(": "),
+                    pair.value.write(into: &text, limit: limit)
+                else { return false }
+            }
+            return append("}")
         }
     }
 
@@ -361,6 +400,10 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+/// The largest `max_connection_age` a file may set: about 31 years, far from where `Duration`
+/// arithmetic overflows.
+private let connectionAgeLimit: Duration = .seconds(1_000_000_000)
 
 /// `5` for 5 s, `0.5` for 500 ms: how bounds are printed in warnings.
 private func formatSeconds(_ duration: Duration) -> String {

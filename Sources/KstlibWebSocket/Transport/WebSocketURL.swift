@@ -37,6 +37,7 @@ struct WebSocketURL: Sendable, Equatable {
         }
         guard var host = parts.percentEncodedHost, !host.isEmpty else { return invalid("missing host") }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return invalid("missing host") } // `ws://[]/`: brackets around nothing
         if parts.user != nil || parts.password != nil { return invalid("user information in the URL is not supported") }
         let secure = scheme == "wss"
         var port = secure ? 443 : 80
