@@ -1,5 +1,8 @@
 // SwiftRTTWorkload: `rtt` through the public API: `/echo`, one message at a time, `send` then
-// `receive()`; each round trip runs from the call to `send` to the return of `receive`.
+// `receive()`; each round trip runs from the call to `send` to the return of `receive`. The loop
+// runs on the manager's `eventLoopExecutor`, as the library recommends for request/response
+// code (no thread wake-up per round trip); `KSTLIB_BENCH_RTT_POOL=1` runs it on the default
+// cooperative pool instead, for comparison.
 import Foundation
 import KstlibWebSocket
 
@@ -9,15 +12,21 @@ enum SwiftRTTWorkload {
         let manager = WebSocketManager(url: settings.url("/echo"), configuration: settings.configuration)
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
         var samples: [Double] = []
-        samples.reserveCapacity(count)
         let clock = ContinuousClock()
+        let onPool = ProcessInfo.processInfo.environment["KSTLIB_BENCH_RTT_POOL"] == "1"
         do {
             try await manager.connect()
-            for _ in 0..<count {
-                let sentAt = clock.now
-                try await manager.send(payload)
-                _ = try await manager.receive()
-                samples.append((clock.now - sentAt).seconds * 1e6)
+            let executor: (any TaskExecutor)? = onPool ? nil : manager.eventLoopExecutor
+            samples = try await withTaskExecutorPreference(executor) {
+                var samples: [Double] = []
+                samples.reserveCapacity(count)
+                for _ in 0..<count {
+                    let sentAt = clock.now
+                    try await manager.send(payload)
+                    _ = try await manager.receive()
+                    samples.append((clock.now - sentAt).seconds * 1e6)
+                }
+                return samples
             }
             report.ok = true
         } catch {
