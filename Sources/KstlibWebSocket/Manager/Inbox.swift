@@ -57,12 +57,14 @@ final class Inbox: Sendable {
         var droppedNow: Int?
         let mustSchedule = state.withLock { state -> Bool in
             guard state.ending == nil else { return false }
-            if !state.waiters.isEmpty {
-                state.messages.append(message)
-                defer { state.wakeScheduled = true }
-                return !state.wakeScheduled
+            // A waiting consumer gets its message at the end of the loop's pass, and one pass
+            // can bring thousands: only what the waiters will not take counts as queued, and
+            // that still obeys the capacity, or backpressure would never engage.
+            defer {
+                if !state.waiters.isEmpty { state.wakeScheduled = true }
             }
-            if capacity > 0 && state.messages.count >= capacity {
+            let mustWake = !state.waiters.isEmpty && !state.wakeScheduled
+            if capacity > 0 && state.messages.count - state.waiters.count >= capacity {
                 switch policy {
                 case .backpressure:
                     state.messages.append(message)
@@ -81,10 +83,10 @@ final class Inbox: Sendable {
                     droppedNow = state.dropped
                     state.overflowed = true
                 }
-                return false
+                return mustWake
             }
             state.messages.append(message)
-            return false
+            return mustWake
         }
         if let droppedNow { onDrop(droppedNow) }
         if mustSchedule { scheduleWake { [self] in handOver() } }
@@ -93,14 +95,18 @@ final class Inbox: Sendable {
 
     /// Gives queued messages to waiting consumers, one each.
     private func handOver() {
-        let pairs = state.withLock { state -> [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)] in
+        let (pairs, resume) = state.withLock {
+            state -> ([(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)], Bool) in
             state.wakeScheduled = false
             var pairs: [(CheckedContinuation<WebSocketMessage?, any Error>, WebSocketMessage)] = []
             while !state.waiters.isEmpty, let message = state.messages.popFirst() {
                 pairs.append((state.waiters.removeFirst().continuation, message))
             }
-            return pairs
+            let resume = state.paused && state.messages.count <= capacity / 2
+            if resume { state.paused = false }
+            return (pairs, resume)
         }
+        if resume { onResume() }
         for (waiter, message) in pairs { waiter.resume(returning: message) }
     }
 
