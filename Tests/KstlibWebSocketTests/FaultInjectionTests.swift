@@ -82,7 +82,7 @@ import KstlibWebSocketServer
         try await Self.expectResubscribedAndStreaming(manager, channels: ["A", "B"])
         Self.expectOneReactiveReconnect(manager)
         #expect(proxy.acceptedCount == 2)
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
         // Both peers let go of the old connection: the proxy closed it, and only the new one is
         // open on the server.
         #expect(await proxy.waitForFinished(count: 1))

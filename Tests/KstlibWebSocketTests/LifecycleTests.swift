@@ -71,7 +71,7 @@ import KstlibWebSocketServer
         #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .closed])
         await #expect(throws: WebSocketConnectionError.self) { try await manager.connect() }
         #expect(await waitUntil(timeout: .seconds(30)) { server.connectionCount == 0 })
-        #expect(server.totalConnections == 1)
+        #expect(await waitUntil { server.totalConnections == 1 })
     }
 
     @Test func shutdownMarksTheManagerAndCloses() async throws {

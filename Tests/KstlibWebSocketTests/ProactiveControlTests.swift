@@ -40,7 +40,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
         #expect(stats.proactiveDisconnects == 1)
         #expect(stats.reactiveDisconnects == 0)
         #expect(stats.connects == 2)
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
         await manager.close()
         // Callbacks run in order on their own queue, after the state change.
         #expect(await waitUntil { reasons.count == 2 })

@@ -146,7 +146,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(stats.reactiveDisconnects == 1)
         #expect(stats.proactiveDisconnects == 0)
         #expect(manager.lastClose == WebSocketClose(code: .abnormalClosure, reason: "", byServer: false))
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
         // The default strategy's first delay: reconnectDelay.
         #expect(clock.delays == [.seconds(1)])
 
@@ -175,7 +175,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
                 == WebSocketClose(code: WebSocketCloseCode(UInt16(code)), reason: "rotate", byServer: true))
         #expect(manager.stats.reconnects == 1)
         #expect(manager.stats.reactiveDisconnects == 1)
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
         // The new connection is the one in use.
         try await manager.send("still here")
         #expect(try await manager.receive(timeout: .seconds(30)) == .text("still here"))
@@ -199,7 +199,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(manager.stats.reconnects == 1)
         #expect(manager.stats.reactiveDisconnects == 1)
         #expect(manager.stats.proactiveDisconnects == 0)
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
         try await manager.send("after kill")
         #expect(try await manager.receive(timeout: .seconds(30)) == .text("after kill"))
         await manager.close()
@@ -225,7 +225,7 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         #expect(manager.stats.reconnects == 0)
         #expect(await log.wait(count: 2))
         #expect(log.events == [.connect, .disconnect(.killed)])
-        #expect(server.totalConnections == 1)
+        #expect(await waitUntil { server.totalConnections == 1 })
     }
 
     @Test func killWhenNotConnectedDoesNothing() async throws {

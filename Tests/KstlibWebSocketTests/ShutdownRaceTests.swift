@@ -315,7 +315,7 @@ import KstlibWebSocketServer
         let closed = try #require(error as? WebSocketClosedError, "\(String(describing: error))")
         #expect(closed.code == .abnormalClosure)
         // No reconnect behind the application's back (the one connection was counted long ago).
-        #expect(server.totalConnections == 1)
+        #expect(await waitUntil { server.totalConnections == 1 })
     }
 
     /// Many managers dropped at once from several tasks, each mid-stream: all are freed and the

@@ -96,7 +96,7 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
         #expect(await log.wait(count: 3))
         #expect(log.events == [.connect, .disconnect(.networkError), .connect])
         #expect(try await nextAcks(2, from: manager) == [.subscribed("A"), .subscribed("B")])
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
 
         try await manager.unsubscribe("A")
         #expect(manager.subscriptions == ["B"])
@@ -110,7 +110,7 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
         try await manager.subscribe("C")
         #expect(manager.subscriptions == ["B", "C"])
         #expect(try await nextAcks(2, from: manager) == [.subscribed("B"), .subscribed("C")])
-        #expect(server.totalConnections == 3)
+        #expect(await waitUntil { server.totalConnections == 3 })
         await manager.close()
     }
 

@@ -79,7 +79,7 @@ import KstlibWebSocketServer
         defer { server.stop() }
         try await echoes(server.url("/echo"), trusting(certificates))
         try await echoes(localhostURL(server), trusting(certificates))
-        #expect(server.totalConnections == 2)
+        #expect(await waitUntil { server.totalConnections == 2 })
     }
 
     @Test func aRootGivenAsPEMTextInMemoryWorksToo() async throws {
