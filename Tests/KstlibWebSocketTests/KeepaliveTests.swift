@@ -76,4 +76,39 @@ import KstlibWebSocketServer
         #expect(manager.isConnected)
         await manager.close()
     }
+
+    /// Backpressure stops reading, so pongs wait unread behind the queued messages: that must not
+    /// count as a dead network (found by the fault-injection tests: a full queue of 1 ended a
+    /// healthy connection with `.pingTimeout` after half a second).
+    @Test func aPausedConsumerIsNotAPingTimeout() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        let reasons = CallLog<DisconnectReason>()
+        let config = testConfiguration {
+            $0.pingInterval = .milliseconds(100)
+            $0.pingTimeout = .milliseconds(200)
+            $0.queueSize = 1
+            $0.queueOverflowPolicy = .backpressure
+            $0.onDisconnect = { reasons.append($0) }
+        }
+        let manager = WebSocketManager(url: server.url("/ticker?rate=100"), configuration: config)
+        try await manager.connect()
+        // A second client, reading freely, is the clock: 100 ticks take about ten ping timeouts.
+        let observer = WebSocketManager(url: server.url("/ticker?rate=100"), configuration: testConfiguration())
+        try await observer.connect()
+        for _ in 0..<100 { _ = try await observer.receive(timeout: .seconds(10)) }
+        await observer.close()
+        #expect(manager.isConnected)
+        #expect(reasons.all.isEmpty)
+        // Catching up works, and the keepalive runs again once reading resumes.
+        var consumed = 0
+        while manager.stats.lastRoundTripTime == nil && consumed < 1000 {
+            _ = try await manager.receive(timeout: .seconds(10))
+            consumed += 1
+        }
+        #expect(manager.stats.lastRoundTripTime != nil, "no round trip measured over \(consumed) messages")
+        #expect(manager.isConnected)
+        await manager.close()
+        #expect(reasons.all == [.userRequested])
+    }
 }

@@ -12,6 +12,14 @@ extension LWSConnection {
     /// `LWS_CALLBACK_TIMER`: send the next ping, or give up on the last one.
     func keepaliveTick(wsi: OpaquePointer) {
         guard established, closeSent == nil, let interval = options.pingInterval else { return }
+        // Reading paused for backpressure leaves pongs unread: a slow consumer is not a dead
+        // network. The keepalive waits for reading to resume (whoever stalls the consumer gets
+        // the full ping timeout once it catches up).
+        if readingPaused {
+            pingSentAt = nil
+            lws_set_timer_usecs(wsi, interval.microseconds)
+            return
+        }
         let now = ContinuousClock.now
         if let sentAt = pingSentAt {
             let waited = now - sentAt
