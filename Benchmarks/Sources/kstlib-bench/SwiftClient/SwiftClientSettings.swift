@@ -1,5 +1,6 @@
 // SwiftClientSettings: the WebSocketConfiguration every Swift benchmark connection uses, chosen
 // to match the C baseline: no keepalive, no reconnects, compression only when asked for.
+import Foundation
 import KstlibWebSocket
 
 struct SwiftClientSettings: Sendable {
@@ -25,6 +26,15 @@ struct SwiftClientSettings: Sendable {
         configuration.compression = compression ? .init() : .disabled
         configuration.connectionTimeout = .seconds(120)
         return configuration
+    }
+}
+
+extension SwiftClientSettings {
+    /// Where a workload's consumer runs: the manager's event-loop thread (what the library
+    /// recommends for throughput- and latency-critical consumers: no thread wake-up per
+    /// message), or the default cooperative pool with `KSTLIB_BENCH_POOL=1`.
+    static func executor(for manager: WebSocketManager) -> (any TaskExecutor)? {
+        ProcessInfo.processInfo.environment["KSTLIB_BENCH_POOL"] == "1" ? nil : manager.eventLoopExecutor
     }
 }
 

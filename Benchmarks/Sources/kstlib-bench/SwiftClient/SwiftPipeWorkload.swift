@@ -14,23 +14,25 @@ enum SwiftPipeWorkload {
         let clock = ContinuousClock()
         let started = clock.now
         var finished = started
-        do {
-            try await manager.connect()
-            var sent = min(window, count)
-            for _ in 0..<sent { try await manager.send(payload) }
-            var messages = manager.stream().makeAsyncIterator()
-            while received < count, let message = try await messages.next() {
-                received += 1
-                bytes += message.payloadCount
-                if sent < count {
-                    try await manager.send(payload)
-                    sent += 1
+        await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
+            do {
+                try await manager.connect()
+                var sent = min(window, count)
+                for _ in 0..<sent { try await manager.send(payload) }
+                var messages = manager.stream().makeAsyncIterator()
+                while received < count, let message = try await messages.next() {
+                    received += 1
+                    bytes += message.payloadCount
+                    if sent < count {
+                        try await manager.send(payload)
+                        sent += 1
+                    }
                 }
+                finished = clock.now
+                report.ok = received == count
+            } catch {
+                FileHandle.standardError.write(Data("kstlib-bench client: pipe failed: \(error)\n".utf8))
             }
-            finished = clock.now
-            report.ok = received == count
-        } catch {
-            FileHandle.standardError.write(Data("kstlib-bench client: pipe failed: \(error)\n".utf8))
         }
         await manager.close()
         report.messages = received

@@ -15,16 +15,18 @@ enum SwiftPushWorkload {
         let clock = ContinuousClock()
         let started = clock.now
         var finished = started
-        do {
-            try await manager.connect()
-            for try await message in manager.stream() {
-                messages += 1
-                bytes += message.payloadCount
-                if messages == count { finished = clock.now }
+        await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
+            do {
+                try await manager.connect()
+                for try await message in manager.stream() {
+                    messages += 1
+                    bytes += message.payloadCount
+                    if messages == count { finished = clock.now }
+                }
+                report.ok = messages == count
+            } catch {
+                FileHandle.standardError.write(Data("kstlib-bench client: push failed: \(error)\n".utf8))
             }
-            report.ok = messages == count
-        } catch {
-            FileHandle.standardError.write(Data("kstlib-bench client: push failed: \(error)\n".utf8))
         }
         await manager.close()
         report.messages = messages

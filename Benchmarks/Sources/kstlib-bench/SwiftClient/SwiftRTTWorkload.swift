@@ -1,7 +1,7 @@
 // SwiftRTTWorkload: `rtt` through the public API: `/echo`, one message at a time, `send` then
 // `receive()`; each round trip runs from the call to `send` to the return of `receive`. The loop
 // runs on the manager's `eventLoopExecutor`, as the library recommends for request/response
-// code (no thread wake-up per round trip); `KSTLIB_BENCH_RTT_POOL=1` runs it on the default
+// code (no thread wake-up per round trip); `KSTLIB_BENCH_POOL=1` runs it on the default
 // cooperative pool instead, for comparison.
 import Foundation
 import KstlibWebSocket
@@ -13,11 +13,9 @@ enum SwiftRTTWorkload {
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
         var samples: [Double] = []
         let clock = ContinuousClock()
-        let onPool = ProcessInfo.processInfo.environment["KSTLIB_BENCH_RTT_POOL"] == "1"
         do {
             try await manager.connect()
-            let executor: (any TaskExecutor)? = onPool ? nil : manager.eventLoopExecutor
-            samples = try await withTaskExecutorPreference(executor) {
+            samples = try await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
                 var samples: [Double] = []
                 samples.reserveCapacity(count)
                 for _ in 0..<count {
