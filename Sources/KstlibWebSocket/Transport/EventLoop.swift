@@ -81,7 +81,8 @@ final class EventLoop: @unchecked Sendable {
     /// Hands `work` to the service thread. Returns `false` when the loop has stopped.
     @discardableResult
     func submit(_ work: Work) -> Bool {
-        if runningExecutorJobs, isServiceThread, serviceContext != nil {
+        // The thread first: `runningExecutorJobs` is service-thread state, never read elsewhere.
+        if isServiceThread, runningExecutorJobs, serviceContext != nil {
             // A task running on the loop as its executor: no queue, no wake-up; the work runs
             // once the current job is over, outside any libwebsockets callback. (Submissions
             // from the loop's own callbacks keep the queue's one-pass delay, which backpressure
