@@ -113,7 +113,7 @@ struct WebSocketDemo: AsyncParsableCommand {
         print(
             "stats: connects=\(stats.connects) received=\(stats.messagesReceived) sent=\(stats.messagesSent)"
                 + " bytesReceived=\(stats.bytesReceived) bytesSent=\(stats.bytesSent)"
-                + " uptime=\(String(format: "%.2f", stats.uptime))s")
+                + " uptime=\(stats.uptime.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2))))")
         print("close: \(ws.lastClose?.description ?? "none")")
     }
 }

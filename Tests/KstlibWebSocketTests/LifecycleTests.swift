@@ -148,8 +148,8 @@ import KstlibWebSocketServer
         #expect(manager.connectionDuration == nil)
         #expect(manager.lastClose == nil)
         #expect(manager.subscriptions.isEmpty)
-        #expect(manager.stats.connectionTime == 0)
-        #expect(manager.stats.uptime >= 0)
+        #expect(manager.stats.connectionTime == .zero)
+        #expect(manager.stats.uptime >= .zero)
 
         try await manager.connect()
         #expect(manager.isConnected)
@@ -167,8 +167,8 @@ import KstlibWebSocketServer
         #expect(stats.bytesReceived == 4)
         #expect(stats.lastConnectTime != nil)
         #expect(stats.lastMessageTime != nil)
-        #expect(stats.uptime > 0)
-        #expect(stats.connectionTime > 0)
+        #expect(stats.uptime > .zero)
+        #expect(stats.connectionTime > .zero)
         #expect(stats.uptime >= stats.connectionTime)
 
         await manager.close()
@@ -209,7 +209,7 @@ import KstlibWebSocketServer
         #expect(after.bytesReceived == 0)
         #expect(after.lastConnectTime == nil)
         #expect(after.lastMessageTime == nil)
-        #expect(after.connectionTime == 0)
+        #expect(after.connectionTime == .zero)
         #expect(after.startTime >= before.startTime)
         // Counting goes on from zero.
         try await manager.send("two")

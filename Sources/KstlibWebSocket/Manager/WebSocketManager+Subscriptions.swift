@@ -23,6 +23,11 @@ extension WebSocketManager {
 
     /// Unsubscribes from `channels`; they are no longer re-sent after reconnects.
     public func unsubscribe(_ channels: String...) async throws {
+        try await unsubscribe(channels)
+    }
+
+    /// Unsubscribes from `channels`; they are no longer re-sent after reconnects.
+    public func unsubscribe(_ channels: [String]) async throws {
         let (removed, requestID, connected) = core.withLock { core -> ([String], Int, Bool) in
             let removed = channels.filter { core.subscriptions.contains($0) }
             core.subscriptions.removeAll { removed.contains($0) }

@@ -41,6 +41,10 @@ public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, Expressi
     public static let serviceRestart: Self = 1012
     /// 1013: try again later.
     public static let tryAgainLater: Self = 1013
+    /// 1014: a gateway or proxy got an invalid response from the upstream server.
+    public static let badGateway: Self = 1014
+    /// 1015: the TLS handshake failed (reported locally, never sent in a close frame).
+    public static let tlsHandshake: Self = 1015
 
     /// Whether a close with this code ends a stream normally (as Python's `websockets` treats it).
     public var isNormal: Bool { self == .normalClosure || self == .goingAway }
