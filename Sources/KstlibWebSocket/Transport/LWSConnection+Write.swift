@@ -26,11 +26,16 @@ extension LWSConnection {
             if status < 0 { return -1 }
         }
         takeOutbox()
+        // WRITEABLE means the socket takes data and libwebsockets has flushed what it buffered:
+        // the first frame goes out unasked. `lws_send_pipe_choked` is a poll(2) of its own,
+        // one syscall per message on a round trip, so it guards only the frames after it.
+        var first = true
         while writeHead < writing.count {
-            if lws_send_pipe_choked(wsi) != 0 {
+            if !first && lws_send_pipe_choked(wsi) != 0 {
                 lws_callback_on_writable(wsi)
                 return 0
             }
+            first = false
             if case .close(let code, let reason) = writing[writeHead].kind {
                 return sendClose(wsi: wsi, code: code, reason: reason)
             }
