@@ -29,7 +29,7 @@ public enum ConnectionState: String, Sendable, CaseIterable, CustomStringConvert
     public var isTerminal: Bool { self == .closed }
 
     /// Whether the model allows moving from this state to `next`.
-    public func canTransition(to next: ConnectionState) -> Bool {
+    func canTransition(to next: ConnectionState) -> Bool {
         if next == .closed { return self != .closed }
         switch (self, next) {
         case (.disconnected, .connecting), (.connecting, .connected), (.connecting, .disconnected),
