@@ -115,9 +115,11 @@ public final class WebSocketManager: Sendable {
     public var isShutdown: Bool { core.withLock { $0.isShutdown } }
     /// A snapshot of the statistics so far.
     public var stats: WebSocketStats { statistics.withLock { $0 } }
-    /// The subprotocol the server chose, if any.
+    /// The subprotocol the server chose, if any: for the current connection, or the last one
+    /// while disconnected (kept for diagnostics until the next connection opens).
     public var negotiatedSubprotocol: String? { core.withLock { $0.subprotocol } }
-    /// Whether the current connection negotiated permessage-deflate (RFC 7692).
+    /// Whether permessage-deflate (RFC 7692) was negotiated: for the current connection, or the
+    /// last one while disconnected (kept until the next connection opens).
     public var isCompressed: Bool { core.withLock { $0.compressed } }
     /// How long the current connection has been open, `nil` when not connected.
     public var connectionDuration: Duration? {
