@@ -13,6 +13,8 @@
 static _Atomic(lwss_log_sink) g_sink;
 static _Atomic int g_forward_mask;
 static _Atomic int g_installed;
+// The level handed to libwebsockets, for lwss_write's temporary change.
+static _Atomic int g_level;
 
 // Per service thread: the embedded server and the client loop each run their own thread.
 static _Thread_local char t_last_line[200];
@@ -84,7 +86,20 @@ void lwss_install_log(int forward_mask, lwss_log_sink sink) {
     g_sink = sink;
     g_forward_mask = forward_mask;
     g_installed = 1;
-    lws_set_log_level(forward_mask | LLL_ERR | LLL_WARN | LLL_INFO, lwss_emit);
+    g_level = forward_mask | LLL_ERR | LLL_WARN | LLL_INFO;
+    lws_set_log_level(g_level, lwss_emit);
+}
+
+int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol protocol) {
+    int level = g_level;
+    // Only when INFO is ours alone: a user who forwards INFO lines wants these too.
+    int quiet = (level & LLL_INFO) && !(g_forward_mask & LLL_INFO);
+    if (quiet)
+        lws_set_log_level(level & ~LLL_INFO, NULL);
+    int written = lws_write(wsi, buf, len, protocol);
+    if (quiet)
+        lws_set_log_level(level, NULL);
+    return written;
 }
 
 void lwss_install_default_log(void) {

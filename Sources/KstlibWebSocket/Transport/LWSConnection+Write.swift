@@ -21,7 +21,7 @@ extension LWSConnection {
             pingDue = false
             var ping = OutgoingFrame(kind: .ping, payload: EmptyCollection())
             let status = ping.storage.withUnsafeMutableBytes { raw in
-                lws_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWS_WRITE_PING)
+                lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWS_WRITE_PING)
             }
             if status < 0 { return -1 }
         }
@@ -70,7 +70,7 @@ extension LWSConnection {
         // headroom for this fragment's header.
         let status = writing[index].storage.withUnsafeMutableBytes { raw in
             Int(
-                lws_write(
+                lwss_write(
                     wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
         }
         writing[index].written = offset + count
