@@ -82,12 +82,22 @@ static void lwss_emit(int level, const char *line) {
         sink(level, line);
 }
 
-void lwss_install_log(int forward_mask, lwss_log_sink sink) {
+// Installs are serialised: the client loop's install and the embedded server's default one can
+// run at the same time on two threads, and the default must never undo the client's.
+static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void install_locked(int forward_mask, lwss_log_sink sink) {
     g_sink = sink;
     g_forward_mask = forward_mask;
     g_installed = 1;
     g_level = forward_mask | LLL_ERR | LLL_WARN | LLL_INFO;
     lws_set_log_level(g_level, lwss_emit);
+}
+
+void lwss_install_log(int forward_mask, lwss_log_sink sink) {
+    pthread_mutex_lock(&g_install_lock);
+    install_locked(forward_mask, sink);
+    pthread_mutex_unlock(&g_install_lock);
 }
 
 int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol protocol) {
@@ -103,8 +113,10 @@ int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_p
 }
 
 void lwss_install_default_log(void) {
+    pthread_mutex_lock(&g_install_lock);
     if (!g_installed)
-        lwss_install_log(0, NULL);
+        install_locked(0, NULL);
+    pthread_mutex_unlock(&g_install_lock);
 }
 
 void lwss_log(int level, const char *line) { _lws_log(level, "%s\n", line); }
