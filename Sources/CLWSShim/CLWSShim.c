@@ -144,6 +144,11 @@ int lwss_take_ping(void) {
 
 void lwss_arm_ping(struct lws *wsi) { t_armed = wsi; }
 
+void lwss_ping_forget(struct lws *wsi) {
+    if (t_armed == wsi)
+        t_armed = NULL;
+}
+
 void lwss_ping_callback_seen(struct lws *wsi) {
     t_ping = 0;
     if (t_armed != wsi)

@@ -61,6 +61,9 @@ int lwss_take_ping(void);
 /// is that connection's and goes to the ping handler.
 void lwss_arm_ping(struct lws *wsi);
 
+/// The connection is going away (WSI_DESTROY): an armed pointer to it must not outlive it.
+void lwss_ping_forget(struct lws *wsi);
+
 /// Every callback but GET_THREAD_ID: forgets a noted ping and disarms other connections (the
 /// notes are only true until libwebsockets moves on).
 void lwss_ping_callback_seen(struct lws *wsi);

@@ -51,6 +51,7 @@ extension LWSConnection {
         case LWS_CALLBACK_WS_EXT_DEFAULTS:
             return writeDeflateDefaults(into: input, capacity: length)
         case LWS_CALLBACK_WSI_DESTROY:
+            lwss_ping_forget(wsi)
             finish()
         default:
             break
