@@ -194,8 +194,7 @@ private struct Faults: Sendable, Equatable {
 /// What the accept thread, the connection threads and the test share; separate from the proxy
 /// object so the threads do not keep it alive (its `deinit` then stops them).
 ///
-/// `state` holds everything mutable. `condition` only carries wake-ups for `stop()`, with the
-/// protocol of RawWebSocketServer: change `state`, then broadcast under the condition's lock.
+/// `state` holds everything mutable; `signal` wakes `stop()` when it changes.
 private final class FaultProxyCore: Sendable {
     /// A live connection as the fault switches see it.
     struct Link {
@@ -215,7 +214,7 @@ private final class FaultProxyCore: Sendable {
     let listenFD: Int32
     let targetPort: Int
     let state = Mutex(State())
-    let condition = NSCondition()
+    let signal = StateSignal()
     /// The index of every accepted connection, in accept order.
     let accepts = EventLog<Int>()
     /// The index of every finished connection, in finishing order.
@@ -252,22 +251,10 @@ private final class FaultProxyCore: Sendable {
         _ = write(fd, &byte, 1) // EAGAIN: the pipe is full, so a wake-up is pending anyway
     }
 
-    private func update(_ change: (inout State) -> Void) {
-        state.withLock { change(&$0) }
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
-    }
+    private func update(_ change: (inout State) -> Void) { signal.update(state, change) }
 
     private func wait(timeout: Duration, until predicate: (State) -> Bool) -> Bool {
-        let (seconds, attoseconds) = timeout.components
-        let limit = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while !state.withLock({ predicate($0) }) {
-            if !condition.wait(until: limit) { return state.withLock { predicate($0) } }
-        }
-        return true
+        signal.wait(on: state, timeout: timeout, until: predicate)
     }
 
     func stop() {

@@ -151,11 +151,7 @@ final class RawWebSocketServer: Sendable {
 /// What the accept thread, the script threads and the test thread share. Separate from the server
 /// object so the threads do not keep the server alive (its `deinit` can then stop them).
 ///
-/// All mutable state is in `state` (a Mutex). `Mutex` cannot wait, so `condition` only carries
-/// wake-ups, with this protocol to avoid lost wake-ups: a writer changes `state`, then takes the
-/// condition's lock and broadcasts; a waiter holds the condition's lock from checking the predicate
-/// until `wait` releases it, so a change is either seen by the check or followed by a broadcast
-/// the waiter receives.
+/// All mutable state is in `state` (a Mutex); `signal` wakes the threads waiting on it.
 private final class Core: Sendable {
     struct State {
         var stopped = false
@@ -171,29 +167,17 @@ private final class Core: Sendable {
     let listenFD: Int32
     let script: RawWebSocketServer.Script
     let state = Mutex(State())
-    let condition = NSCondition()
+    let signal = StateSignal()
 
     init(listenFD: Int32, script: @escaping RawWebSocketServer.Script) {
         self.listenFD = listenFD
         self.script = script
     }
 
-    func update(_ change: (inout State) -> Void) {
-        state.withLock { change(&$0) }
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
-    }
+    func update(_ change: (inout State) -> Void) { signal.update(state, change) }
 
     func wait(timeout: Duration, until predicate: (State) -> Bool) -> Bool {
-        let (seconds, attoseconds) = timeout.components
-        let limit = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while !state.withLock({ predicate($0) }) {
-            if !condition.wait(until: limit) { return state.withLock { predicate($0) } }
-        }
-        return true
+        signal.wait(on: state, timeout: timeout, until: predicate)
     }
 
     func acceptLoop() {
