@@ -47,7 +47,7 @@ final class FaultProxy: Sendable {
 
     /// Starts listening and forwarding to `targetPort` on 127.0.0.1.
     init(targetPort: Int) throws {
-        let (fd, port) = try Self.makeListener()
+        let (fd, port) = try makeLoopbackListener()
         self.port = port
         self.targetPort = targetPort
         core = FaultProxyCore(listenFD: fd, targetPort: targetPort)
@@ -138,27 +138,6 @@ final class FaultProxy: Sendable {
         core.stop()
     }
 
-    // MARK: Listening socket
-
-    private static func makeListener() throws -> (Int32, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RawPeerError.io(errno) }
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var address = loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else {
-            let code = errno
-            rawSysClose(fd)
-            throw RawPeerError.io(code)
-        }
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
-    }
 }
 
 /// 127.0.0.1:`port`.

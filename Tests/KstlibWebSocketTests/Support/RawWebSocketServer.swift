@@ -29,7 +29,7 @@ final class RawWebSocketServer: Sendable {
     /// Binds `host` on an ephemeral port and starts accepting.
     /// - Parameter script: run once per connection on a dedicated thread; what it throws is kept in `scriptErrors`.
     init(host: String = "127.0.0.1", script: @escaping Script) throws {
-        let (fd, port) = try Self.makeListener(host: host)
+        let (fd, port) = try makeLoopbackListener(host: host)
         self.host = host
         self.port = port
         self.core = Core(listenFD: fd, script: script)
@@ -73,55 +73,6 @@ final class RawWebSocketServer: Sendable {
     /// then closes the connections.
     func stop() {
         core.stop()
-    }
-
-    // MARK: Listening socket
-
-    private static func makeListener(host: String) throws -> (Int32, Int) {
-        let v6 = host.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RawPeerError.io(errno) }
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var storage = sockaddr_storage()
-        var length: socklen_t
-        let converted: Int32 = withUnsafeMutableBytes(of: &storage) { raw in
-            if v6 {
-                let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
-                address.pointee.sin6_family = sa_family_t(AF_INET6)
-                address.pointee.sin6_port = 0
-                return inet_pton(AF_INET6, host, &address.pointee.sin6_addr)
-            } else {
-                let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
-                address.pointee.sin_family = sa_family_t(AF_INET)
-                address.pointee.sin_port = 0
-                return inet_pton(AF_INET, host, &address.pointee.sin_addr)
-            }
-        }
-        length = socklen_t(v6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
-        guard converted == 1 else {
-            rawSysClose(fd)
-            throw RawPeerError.io(EINVAL)
-        }
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            let code = errno
-            rawSysClose(fd)
-            throw RawPeerError.io(code)
-        }
-        var actual = sockaddr_storage()
-        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
-        }
-        guard named == 0 else {
-            let code = errno
-            rawSysClose(fd)
-            throw RawPeerError.io(code)
-        }
-        return (fd, Int(describeAddress(actual).port))
     }
 
     private static func string(_ nulTerminated: [CChar]) -> String {
