@@ -26,6 +26,13 @@ final class Inbox: Sendable {
         var overflowed = false
         /// A hand-over to waiting consumers is scheduled for the end of the loop's pass.
         var wakeScheduled = false
+
+        /// Ends a backpressure pause once the queue is half empty; true when reading may resume.
+        mutating func unpauseIfDrained(capacity: Int) -> Bool {
+            guard paused && messages.count <= capacity / 2 else { return false }
+            paused = false
+            return true
+        }
     }
 
     let capacity: Int
@@ -102,9 +109,7 @@ final class Inbox: Sendable {
             while !state.waiters.isEmpty, let message = state.messages.popFirst() {
                 pairs.append((state.waiters.removeFirst().continuation, message))
             }
-            let resume = state.paused && state.messages.count <= capacity / 2
-            if resume { state.paused = false }
-            return (pairs, resume)
+            return (pairs, state.unpauseIfDrained(capacity: capacity))
         }
         if resume { onResume() }
         for (waiter, message) in pairs { waiter.resume(returning: message) }
@@ -175,12 +180,7 @@ final class Inbox: Sendable {
                 return (.failure(WebSocketQueueFullError(queueSize: capacity, droppedCount: state.dropped)), false)
             }
             if let message = state.messages.popFirst() {
-                var resume = false
-                if state.paused && state.messages.count <= capacity / 2 {
-                    state.paused = false
-                    resume = true
-                }
-                return (.success(message), resume)
+                return (.success(message), state.unpauseIfDrained(capacity: capacity))
             }
             if let ending = state.ending { return (Self.result(of: ending), false) }
             return (nil, false)
