@@ -1,4 +1,7 @@
 // The listening socket every loopback test server and proxy starts from.
+// CLibWebSockets brings the socket constants (SOCK_STREAM, SOCK_CLOEXEC) in as the other raw
+// servers see them; Glibc alone does not export them to this module in a clean build.
+import CLibWebSockets
 import Foundation
 import Glibc
 
