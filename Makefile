@@ -94,6 +94,18 @@ fuzz: deps
 
 ## The Autobahn|Testsuite client cases against echo-client (Conformance/README.md), full sizes:
 ## a per-section table and a final "N passed, M failed" line; exits nonzero if any case failed.
+## Compatibility with another libwebsockets (README, "Which libwebsockets"): builds the tarball
+## LWS_TARBALL as LWS_BUILD (`Release`, as upstream and Homebrew build it, or `None`, as Debian
+## and Ubuntu do) into .build-compat/, then runs every test and the quick conformance run
+## against it. The system libwebsockets is not touched.
+LWS_BUILD ?= Release
+.PHONY: compat
+compat: deps
+	@[ -n "$(LWS_TARBALL)" ] || { echo "usage: make compat LWS_TARBALL=path/to/libwebsockets-X.Y.Z.tar.gz [LWS_BUILD=Release|None]"; exit 2; }
+	@command -v cmake >/dev/null || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake; }
+	Compat/run.sh "$(LWS_TARBALL)" "$(LWS_BUILD)"
+
 .PHONY: conformance conformance-quick
 conformance: deps
 	$(SWIFT) build --product echo-client

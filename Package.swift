@@ -9,7 +9,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "kstlib-swift",
-    platforms: [.macOS(.v15)],
+    // Linux only: the code imports Glibc and libwebsockets comes from apt (or `make compat`).
+    // No platforms list, because none other than Linux is built or tested.
     products: [
         .library(name: "Kstlib", targets: ["Kstlib"]),
         .library(name: "KstlibWebSocket", targets: ["KstlibWebSocket"]),

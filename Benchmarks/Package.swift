@@ -6,7 +6,8 @@ import PackageDescription
 
 let package = Package(
     name: "kstlib-swift-benchmarks",
-    platforms: [.macOS(.v15)],
+    // Linux only: the code imports Glibc and libwebsockets comes from apt (or `make compat`).
+    // No platforms list, because none other than Linux is built or tested.
     products: [
         .executable(name: "kstlib-bench", targets: ["kstlib-bench"]),
         .executable(name: "c-baseline-client", targets: ["c-baseline-client"]),

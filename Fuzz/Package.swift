@@ -11,7 +11,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "kstlib-swift-fuzz",
-    platforms: [.macOS(.v15)],
+    // Linux only: the code imports Glibc and libwebsockets comes from apt (or `make compat`).
+    // No platforms list, because none other than Linux is built or tested.
     dependencies: [
         // Named explicitly: a path dependency is otherwise identified by its folder name, which
         // depends on where the repository was cloned.

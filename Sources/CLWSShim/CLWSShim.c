@@ -2,83 +2,27 @@
 #define _GNU_SOURCE
 #include "CLWSShim.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <openssl/ssl.h>
+
+const char *lwss_compiled_version(void) { return LWS_LIBRARY_VERSION; }
 
 // Atomic: the client loop installs the hook while the embedded server's thread may be logging.
 static _Atomic(lwss_log_sink) g_sink;
-static _Atomic int g_forward_mask;
 static _Atomic int g_installed;
-// The level handed to libwebsockets, for lwss_write's temporary change.
-static _Atomic int g_level;
-
-// Per service thread: the embedded server and the client loop each run their own thread.
-static _Thread_local char t_last_line[200];
-static _Thread_local char t_failure[200];
-static _Thread_local int t_has_failure;
-static _Thread_local int t_ping;
-static _Thread_local struct lws *t_armed;
-static _Atomic(lwss_ping_handler) g_ping_handler;
-
-static void copy_line(char *dst, size_t n, const char *src) {
-    size_t len = strlen(src);
-    while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == '\r'))
-        len--;
-    if (len >= n)
-        len = n - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-// Strips libwebsockets' "[timestamp] I: " style prefix if present, so reasons read cleanly.
-static const char *after_prefix(const char *line) {
-    const char *p = strstr(line, ": ");
-    if (line[0] == '[' && p)
-        return p + 2;
-    return line;
-}
-
-// The lines libwebsockets 4.1's client parser (lib/roles/ws/client-parser-ws.c) logs right
-// before giving up on a frame. "client_rx_sm exited" alone is not enough: it also follows the
-// server's close acknowledgement, which is no violation at all.
-static const char *const k_violations[] = {
-    "illegal rsv bits", "illegal opcode", "disordered continuation", "owed us a FIN",
-    "can't be fragmented", "extended length is illegal", "b63 of length", "Unhandled ext opc",
-};
-
-static int is_violation(const char *line) {
-    for (size_t i = 0; i < sizeof(k_violations) / sizeof(k_violations[0]); i++)
-        if (strstr(line, k_violations[i]))
-            return 1;
-    return 0;
-}
 
 static void lwss_emit(int level, const char *line) {
-    if (level & (LLL_INFO | LLL_WARN | LLL_ERR)) {
-        if (strstr(line, "client_rx_sm exited")) {
-            if (is_violation(t_last_line)) {
-                copy_line(t_failure, sizeof(t_failure), after_prefix(t_last_line));
-                t_has_failure = 1;
-            }
-        } else {
-            copy_line(t_last_line, sizeof(t_last_line), line);
-            // lib/roles/ws/client-parser-ws.c, right before it stashes (or drops) a ping.
-            if (strstr(line, "byte ping, sending pong")) {
-                struct lws *armed = t_armed;
-                t_armed = NULL;
-                lwss_ping_handler handler = g_ping_handler;
-                if (armed && handler)
-                    handler(armed);
-                t_ping = 1;
-            }
-        }
-    }
     lwss_log_sink sink = g_sink;
-    if ((level & g_forward_mask) && sink)
+    if (sink)
         sink(level, line);
 }
 
@@ -86,73 +30,94 @@ static void lwss_emit(int level, const char *line) {
 // run at the same time on two threads, and the default must never undo the client's.
 static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void install_locked(int forward_mask, lwss_log_sink sink) {
-    g_sink = sink;
-    g_forward_mask = forward_mask;
-    g_installed = 1;
-    g_level = forward_mask | LLL_ERR | LLL_WARN | LLL_INFO;
-    lws_set_log_level(g_level, lwss_emit);
-}
-
 void lwss_install_log(int forward_mask, lwss_log_sink sink) {
     pthread_mutex_lock(&g_install_lock);
-    install_locked(forward_mask, sink);
+    g_sink = sink;
+    g_installed = 1;
+    lws_set_log_level(forward_mask, lwss_emit);
     pthread_mutex_unlock(&g_install_lock);
-}
-
-int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol protocol) {
-    int level = g_level;
-    // Only when INFO is ours alone: a user who forwards INFO lines wants these too.
-    int quiet = (level & LLL_INFO) && !(g_forward_mask & LLL_INFO);
-    if (quiet)
-        lws_set_log_level(level & ~LLL_INFO, NULL);
-    int written = lws_write(wsi, buf, len, protocol);
-    if (quiet)
-        lws_set_log_level(level, NULL);
-    return written;
 }
 
 void lwss_install_default_log(void) {
     pthread_mutex_lock(&g_install_lock);
-    if (!g_installed)
-        install_locked(0, NULL);
+    if (!g_installed) {
+        g_installed = 1;
+        lws_set_log_level(LLL_ERR, NULL);
+    }
     pthread_mutex_unlock(&g_install_lock);
+}
+
+int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, int protocol) {
+    return lws_write(wsi, buf, len, (enum lws_write_protocol)protocol);
+}
+
+void lwss_close_reason(struct lws *wsi, int status, unsigned char *buf, size_t len) {
+    lws_close_reason(wsi, (enum lws_close_status)status, buf, len);
+}
+
+int lwss_write_ws_flags(int initial, int is_start, int is_end) {
+    return (int)lws_write_ws_flags(initial, is_start, is_end);
 }
 
 void lwss_log(int level, const char *line) { _lws_log(level, "%s\n", line); }
 
-int lwss_take_protocol_failure(char *out, size_t out_len) {
-    if (!t_has_failure)
-        return 0;
-    t_has_failure = 0;
-    if (out && out_len)
-        copy_line(out, out_len, t_failure);
-    return 1;
+enum lwss_peer_state lwss_peer_state(struct lws *wsi) {
+#if defined(LWS_WITH_TLS)
+    if (lws_is_ssl(wsi)) {
+        SSL *ssl = lws_get_ssl(wsi);
+        if (ssl && (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))
+            return LWSS_PEER_CLOSED;
+    }
+#endif
+    int fd = lws_get_socket_fd(wsi);
+    if (fd < 0)
+        return LWSS_PEER_FAILED;
+    unsigned char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0)
+        return LWSS_PEER_HEALTHY;
+    if (n == 0)
+        return LWSS_PEER_CLOSED;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? LWSS_PEER_HEALTHY : LWSS_PEER_FAILED;
 }
 
-void lwss_clear_protocol_failure(void) { t_has_failure = 0; }
-
-int lwss_has_protocol_failure(void) { return t_has_failure; }
-
-void lwss_set_ping_handler(lwss_ping_handler handler) { g_ping_handler = handler; }
-
-int lwss_take_ping(void) {
-    int seen = t_ping;
-    t_ping = 0;
-    return seen;
-}
-
-void lwss_arm_ping(struct lws *wsi) { t_armed = wsi; }
-
-void lwss_ping_forget(struct lws *wsi) {
-    if (t_armed == wsi)
-        t_armed = NULL;
-}
-
-void lwss_ping_callback_seen(struct lws *wsi) {
-    t_ping = 0;
-    if (t_armed != wsi)
-        t_armed = NULL;
+int lwss_probe_connect(const char *address, int port, int timeout_ms) {
+    struct sockaddr_storage storage;
+    socklen_t length;
+    memset(&storage, 0, sizeof(storage));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
+    if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        length = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        length = sizeof(*v6);
+    } else {
+        return EINVAL;
+    }
+    int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    int result = 0;
+    if (connect(fd, (struct sockaddr *)&storage, length) != 0) {
+        result = errno;
+        if (result == EINPROGRESS) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int ready = poll(&pfd, 1, timeout_ms);
+            if (ready <= 0) {
+                result = ETIMEDOUT;
+            } else {
+                socklen_t size = sizeof(result);
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &result, &size) != 0)
+                    result = errno;
+            }
+        }
+    }
+    close(fd);
+    return result;
 }
 
 int lwss_write_raw_close(struct lws *wsi, uint16_t code) {

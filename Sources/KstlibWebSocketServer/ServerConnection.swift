@@ -6,6 +6,7 @@
 // connection *does* with messages is its ConnectionBehavior (EchoBehavior, TickerBehavior, ...).
 // Everything here runs on the server's service thread, inside libwebsockets callbacks.
 internal import CLibWebSockets
+internal import CLWSShim
 
 /// The per-endpoint half of a connection: reacts to opening, messages, timers and free send slots.
 protocol ConnectionBehavior: AnyObject {
@@ -133,7 +134,7 @@ final class ServerConnection {
         if let close = pendingClose, !close.afterQueued || (current == nil && queue.isEmpty) {
             isClosing = true
             var reason = Array(Self.utf8Prefix(close.reason, maxBytes: 123))
-            lws_close_reason(wsi, lws_close_status(rawValue: UInt32(close.code)), &reason, reason.count)
+            lwss_close_reason(wsi, Int32(close.code), &reason, reason.count)
             return -1
         }
 
@@ -253,8 +254,7 @@ final class ServerConnection {
             if isFirst == false {
                 saved.copyMemory(from: UnsafeRawBufferPointer(start: start - headroom, count: headroom))
             }
-            let result = lws_write(
-                wsi, start.assumingMemoryBound(to: UInt8.self), chunk, lws_write_protocol(rawValue: flags))
+            let result = lwss_write(wsi, start.assumingMemoryBound(to: UInt8.self), chunk, Int32(flags))
             if isFirst == false {
                 (start - headroom).copyMemory(from: saved.baseAddress!, byteCount: headroom)
             }

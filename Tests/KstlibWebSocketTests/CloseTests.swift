@@ -3,7 +3,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct CloseTests {
+@Suite(.timeLimit(.minutes(3))) struct CloseTests {
     @Test func serverCloseWithPrivateCodeThrowsClosedErrorWithCodeAndReason() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

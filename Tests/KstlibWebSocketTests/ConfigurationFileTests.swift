@@ -37,7 +37,7 @@ private func expectDefaults(_ config: WebSocketConfiguration, sourceLocation: So
     #expect(config.compression == defaults.compression, sourceLocation: sourceLocation)
 }
 
-@Suite("Configuration file")
+@Suite("Configuration file", .timeLimit(.minutes(3)))
 struct ConfigurationFileTests {
     // MARK: Defaults
 

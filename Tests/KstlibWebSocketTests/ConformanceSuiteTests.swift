@@ -16,7 +16,7 @@
 import Foundation
 import Testing
 
-@Suite struct ConformanceSuiteTests {
+@Suite(.timeLimit(.minutes(3))) struct ConformanceSuiteTests {
     @Test(.timeLimit(.minutes(4)))
     func echoClientPassesEveryQuickAutobahnClientCase() async throws {
         guard let client = exampleExecutable("echo-client") else { return }

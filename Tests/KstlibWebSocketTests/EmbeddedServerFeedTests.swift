@@ -5,7 +5,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct EmbeddedServerFeedTests {
+@Suite(.timeLimit(.minutes(3))) struct EmbeddedServerFeedTests {
     struct FeedMessage: Decodable, Equatable {
         let seq: Int
         let ts: Double

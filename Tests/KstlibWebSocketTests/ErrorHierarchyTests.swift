@@ -2,7 +2,7 @@
 import Testing
 @testable import KstlibWebSocket
 
-@Suite struct ErrorHierarchyTests {
+@Suite(.timeLimit(.minutes(3))) struct ErrorHierarchyTests {
     static let samples: [any Error] = [
         WebSocketConnectionError(
             "could not connect", url: "ws://h/x", attempts: 3,

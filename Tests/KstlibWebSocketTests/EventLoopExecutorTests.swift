@@ -5,7 +5,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct EventLoopExecutorTests {
+@Suite(.timeLimit(.minutes(3))) struct EventLoopExecutorTests {
     @Test func aTaskPreferringTheLoopRunsOnItAndRoundTripsInOrder() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

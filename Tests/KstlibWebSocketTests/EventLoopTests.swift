@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct EventLoopTests {
+@Suite(.timeLimit(.minutes(3))) struct EventLoopTests {
     @Test func manyManagersShareOneLoop() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

@@ -15,7 +15,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite struct ExamplesTests {
+@Suite(.timeLimit(.minutes(3))) struct ExamplesTests {
     // MARK: ws-demo
 
     @Test func wsDemoStreamsQuotesFromTheEmbeddedServerAndPrintsItsStats() async throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct FaultInjectionTests {
+@Suite(.timeLimit(.minutes(3))) struct FaultInjectionTests {
     /// Auto-reconnect with a short fixed backoff, every callback recorded into `log`.
     private static func configuration(
         _ log: EventLog<ManagerEvent>, _ adjust: (inout WebSocketConfiguration) -> Void = { _ in }

@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct HandshakeOptionsTests {
+@Suite(.timeLimit(.minutes(3))) struct HandshakeOptionsTests {
     @Test(arguments: [
         ("X-Token", "abc\r\nX-Injected: 1", "carriage return"),
         ("X-Token", "abc\nX-Injected: 1", "line feed"),
@@ -114,7 +114,7 @@ import KstlibWebSocketServer
     }
 }
 
-@Suite struct ProxyEnvironmentTests {
+@Suite(.timeLimit(.minutes(3))) struct ProxyEnvironmentTests {
     func url(_ text: String) throws -> WebSocketURL { try WebSocketURL.parse(text).get() }
 
     @Test func picksTheVariableForTheScheme() throws {

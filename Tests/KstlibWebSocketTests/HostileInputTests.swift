@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import KstlibWebSocket
 
-@Suite("Hostile input")
+@Suite("Hostile input", .timeLimit(.minutes(3)))
 struct HostileInputTests {
     // MARK: URL
 

@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct KeepaliveTests {
+@Suite(.timeLimit(.minutes(3))) struct KeepaliveTests {
     /// A server that upgrades and then reads (and counts) frames without ever answering.
     func silentServer() throws -> RawWebSocketServer {
         try RawWebSocketServer { peer in

@@ -11,7 +11,7 @@ import KstlibWebSocketServer
 /// Enabled only when `KSTLIB_LEAK_CYCLES` is set to the number of cycles: a thousand cycles are
 /// too slow for every `make test`, and the check means little without a leak detector watching
 /// (`make leaks` runs it in an AddressSanitizer build, whose leak check fails the process).
-@Suite(.enabled(if: leakCycles != nil, "set KSTLIB_LEAK_CYCLES (see `make leaks`)"))
+@Suite(.enabled(if: leakCycles != nil, "set KSTLIB_LEAK_CYCLES (see `make leaks`)"), .timeLimit(.minutes(10)))
 struct LeakCycleTests {
 
     /// Each cycle: a new manager on the process's shared loop (as applications use it), connect

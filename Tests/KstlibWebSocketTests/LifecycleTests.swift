@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct LifecycleTests {
+@Suite(.timeLimit(.minutes(3))) struct LifecycleTests {
     @Test func closeIsTerminal() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

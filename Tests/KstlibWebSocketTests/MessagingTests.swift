@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct MessagingTests {
+@Suite(.timeLimit(.minutes(3))) struct MessagingTests {
     /// Sizes from empty to 64 KiB, hitting every frame-length encoding boundary.
     static func size(_ index: Int) -> Int {
         let edges = [0, 1, 125, 126, 127, 65535, 65536, 32 * 1024, 32 * 1024 + 1]

@@ -46,7 +46,7 @@ final class PythonEchoServer: Sendable {
     }
 }
 
-@Suite struct PermessageDeflateTests {
+@Suite(.timeLimit(.minutes(3))) struct PermessageDeflateTests {
     /// Round-trips compressible and incompressible messages and reports whether deflate was on.
     func roundTrip(url: String, compression: Bool) async throws -> Bool {
         let config = testConfiguration { $0.compression.enabled = compression }
@@ -90,7 +90,7 @@ final class PythonEchoServer: Sendable {
 
 /// The window-size and context options reach the compressor: what the client puts on the wire
 /// is read raw by our own server and judged by its size.
-@Suite struct PermessageDeflateOptionTests {
+@Suite(.timeLimit(.minutes(3))) struct PermessageDeflateOptionTests {
     /// 1,000 incompressible bytes, four times: a window that reaches back 1,000 bytes compresses
     /// the repeats to almost nothing; a 512-byte window (9 bits) cannot see them.
     static let repeatedNoise: [UInt8] = {

@@ -22,7 +22,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
     }
 }
 
-@Suite struct ProactiveControlTests {
+@Suite(.timeLimit(.minutes(3))) struct ProactiveControlTests {
     @Test func requestDisconnectWithDelayReconnectsAndTheStreamCarriesOn() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
@@ -151,7 +151,7 @@ func proactiveConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void = {
     }
 }
 
-@Suite struct GaplessRotationTests {
+@Suite(.timeLimit(.minutes(3))) struct GaplessRotationTests {
     struct Numbered: Decodable { let seq: Int }
 
     /// A user-supplied message key: the feed's sequence number.

@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct QueuePolicyTests {
+@Suite(.timeLimit(.minutes(3))) struct QueuePolicyTests {
     static let count = 5000
     static let queueSize = 50
     /// 5000 quotes as fast as the socket takes them, then a close 1000.

@@ -22,7 +22,7 @@ func reconnectingConfiguration(_ adjust: (inout WebSocketConfiguration) -> Void 
 /// A clock whose sleeps under 10 s (the delays) are recorded and scaled down.
 func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(10)) }
 
-@Suite struct ReconnectTests {
+@Suite(.timeLimit(.minutes(3))) struct ReconnectTests {
     // MARK: Giving up
 
     /// Connects to /echo, stops the server (1001, then the port is closed) so that every

@@ -8,7 +8,7 @@ import KstlibWebSocketServer
 
 /// The endings an application meets at the worst moment. Each race is repeated, because a race
 /// that is lost one time in fifty is still a crash in production.
-@Suite struct ShutdownRaceTests {
+@Suite(.timeLimit(.minutes(3))) struct ShutdownRaceTests {
     // MARK: close() while a consumer iterates
 
     /// A consumer in the middle of `stream()` when another task calls `close()` ends normally

@@ -4,7 +4,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite struct StateMachineTests {
+@Suite(.timeLimit(.minutes(3))) struct StateMachineTests {
     typealias S = ConnectionState
 
     /// The transitions the model names: DISCONNECTED→CONNECTING→CONNECTED;

@@ -64,7 +64,7 @@ func isJSON(_ message: WebSocketMessage, _ expected: [String: Any]) -> Bool {
     return NSDictionary(dictionary: fields).isEqual(to: expected)
 }
 
-@Suite struct SubscriptionTests {
+@Suite(.timeLimit(.minutes(3))) struct SubscriptionTests {
     private func reconnectingTicker(
         _ server: EmbeddedWebSocketServer, log: EventLog<ManagerEvent>,
         _ adjust: (inout WebSocketConfiguration) -> Void = { _ in }

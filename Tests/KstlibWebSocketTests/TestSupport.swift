@@ -1,4 +1,5 @@
 // Small helpers shared by the tests: configurations, free ports, bounded waits.
+import Testing
 import Foundation
 import CLibWebSockets
 import Glibc
@@ -36,7 +37,17 @@ func refusedPort() -> Int {
 }
 
 /// Collects every message of a stream until it ends, returning them and how it ended.
-func drain(_ manager: WebSocketManager) async -> (messages: [WebSocketMessage], error: (any Error)?) {
+/// Bounded: a stream that has not ended after `limit` fails the test saying so, and the manager
+/// is killed so that the stream ends.
+func drain(_ manager: WebSocketManager, limit: Duration = .seconds(30)) async -> (
+    messages: [WebSocketMessage], error: (any Error)?
+) {
+    let watchdog = Task {
+        try await Task.sleep(for: limit)
+        Issue.record("drain: the manager's stream did not end within \(limit)")
+        manager.kill()
+    }
+    defer { watchdog.cancel() }
     var messages: [WebSocketMessage] = []
     do {
         for try await message in manager.stream() { messages.append(message) }

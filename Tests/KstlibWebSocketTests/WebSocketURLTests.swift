@@ -2,7 +2,7 @@
 import Testing
 @testable import KstlibWebSocket
 
-@Suite struct WebSocketURLTests {
+@Suite(.timeLimit(.minutes(3))) struct WebSocketURLTests {
     @Test(arguments: [
         ("ws://example.com", false, "example.com", 80, "/", "example.com"),
         ("wss://example.com/feed?x=1&y=%20z", true, "example.com", 443, "/feed?x=1&y=%20z", "example.com"),

@@ -10,63 +10,52 @@
 /// LWS_PRE is a macro Swift does not import: the headroom libwebsockets needs before a payload.
 enum { LWSS_PRE = LWS_PRE };
 
+/// The libwebsockets version these headers describe ("4.1.6", "4.5.8-unknown"...), to compare
+/// with `lws_get_library_version()`: a library of another major.minor has other struct layouts.
+const char *lwss_compiled_version(void);
+
 /// A receiver for libwebsockets log lines (without their trailing newline).
 typedef void (*lwss_log_sink)(int level, const char *line);
 
-/// Installs the process-wide log hook. `forward_mask` selects the levels handed to `sink`;
-/// the hook always listens to ERR, WARN and INFO itself because libwebsockets 4.1 reports a
-/// client parser failure only as an INFO line followed by a silent TCP drop.
+/// Installs the process-wide log hook: the levels in `forward_mask` go to `sink`, nothing else is
+/// enabled. No guarantee of ours reads a log line (Release builds compile INFO lines out).
 void lwss_install_log(int forward_mask, lwss_log_sink sink);
 
-/// Installs the hook with nothing forwarded, unless a hook is already installed. For users of
-/// libwebsockets (such as the embedded server) that want quiet logs but the parser-failure hook.
+/// Installs the hook with nothing but errors forwarded, unless one is already installed (the
+/// embedded server's default must never undo the client's).
 void lwss_install_default_log(void);
 
-/// `lws_write` without its INFO line. libwebsockets 4.1 formats an INFO line for every write
-/// (`lws_issue_raw`: "ssl_capable_write (N) says N"), and INFO is on for the log hook's sake
-/// (parser violations, pings: lines that come only while reading), so every message sent paid a
-/// `vsnprintf` and a pass through the hook: about 0.4 µs of a 25 µs round trip. INFO is off for
-/// the duration of the write, on the service thread; libwebsockets' level is a plain global, and
-/// in a process whose only libwebsockets thread is ours nothing else reads it meanwhile.
-int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol protocol);
+/// `lws_write` with the protocol as a plain int: `enum lws_write_protocol` imports as a different
+/// Swift type across libwebsockets versions (4.5 added a value that changes its underlying type).
+int lwss_write(struct lws *wsi, unsigned char *buf, size_t len, int protocol);
+
+/// `lws_close_reason` with the status as a plain int, for the same reason.
+void lwss_close_reason(struct lws *wsi, int status, unsigned char *buf, size_t len);
+
+/// `lws_write_ws_flags` returning a plain int.
+int lwss_write_ws_flags(int initial, int is_start, int is_end);
 
 /// Emits one line through libwebsockets' own logger (the lwsl_* macros are variadic).
 void lwss_log(int level, const char *line);
 
-/// Takes the parser failure libwebsockets logged on this thread since the last call, if any.
-/// Returns 1 and copies the reason (NUL-terminated) into `out` when there was one.
-int lwss_take_protocol_failure(char *out, size_t out_len);
+/// What the transport under a connection that libwebsockets is closing says about the peer.
+enum lwss_peer_state {
+    /// The socket is open both ways: libwebsockets ended the connection on its own.
+    LWSS_PEER_HEALTHY = 0,
+    /// The peer ended the TCP stream (FIN, or a TLS close_notify).
+    LWSS_PEER_CLOSED = 1,
+    /// The socket reports an error (reset) or is gone.
+    LWSS_PEER_FAILED = 2,
+};
 
-/// Forgets a parser failure noted on this thread (called when a callback shows it was
-/// not followed by a drop, so it cannot be pinned on the wrong connection).
-void lwss_clear_protocol_failure(void);
+/// A non-consuming look at the socket under `wsi` (one MSG_PEEK, non-blocking). Called only while
+/// libwebsockets is closing the connection, before it closes the descriptor.
+enum lwss_peer_state lwss_peer_state(struct lws *wsi);
 
-/// Whether a parser failure is pending on this thread (cheap: one thread-local load).
-int lwss_has_protocol_failure(void);
-
-/// Called from the log hook when libwebsockets' client parser starts on a ping of the
-/// connection armed with `lwss_arm_ping` (see LWSConnection+PingHold.swift for why).
-typedef void (*lwss_ping_handler)(struct lws *wsi);
-
-/// Sets the handler for pings of an armed connection (once per process).
-void lwss_set_ping_handler(lwss_ping_handler handler);
-
-/// Whether libwebsockets logged "received N byte ping" on this thread since the last callback,
-/// consumed. libwebsockets 4.1 answers one ping at a time and silently drops any ping that
-/// arrives while a pong is still pending; the log line is the only sign that its parser is
-/// handling a ping right now.
-int lwss_take_ping(void);
-
-/// Arms `wsi`: the next ping line on this thread, before any callback for another connection,
-/// is that connection's and goes to the ping handler.
-void lwss_arm_ping(struct lws *wsi);
-
-/// The connection is going away (WSI_DESTROY): an armed pointer to it must not outlive it.
-void lwss_ping_forget(struct lws *wsi);
-
-/// Every callback but GET_THREAD_ID: forgets a noted ping and disarms other connections (the
-/// notes are only true until libwebsockets moves on).
-void lwss_ping_callback_seen(struct lws *wsi);
+/// Connects a throwaway TCP socket to `address`:`port` (numeric) within `timeout_ms`, to learn
+/// the operating system's verdict (`errno`) after libwebsockets reported a failed connect in its
+/// own words. Returns 0 when the connect succeeded, else the errno (ETIMEDOUT on timeout).
+int lwss_probe_connect(const char *address, int port, int timeout_ms);
 
 /// Writes a masked close frame with `code` straight to the connection's socket (or TLS
 /// session). Used only at the moment libwebsockets drops a connection for a protocol

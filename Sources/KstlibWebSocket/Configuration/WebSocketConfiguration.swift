@@ -103,6 +103,9 @@ public struct WebSocketConfiguration: Sendable {
     /// How long the two connections of a gapless rotation may run side by side before the
     /// switch is forced (with an alert) for lack of a common message.
     public var rotationOverlapTimeout: Duration = .seconds(10)
+    /// Whether reading pauses after each ping until its pong is out, so that every ping gets its
+    /// own pong; internal, for tests that show what libwebsockets does without it.
+    var guardsPongs = true
 
     /// The defaults of kstlib.websocket.
     public init() {}

@@ -28,6 +28,9 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         public static let tls = Kind(name: "tls")
         /// The server's handshake answer was malformed (accept hash, extensions, subprotocol).
         public static let badHandshake = Kind(name: "badHandshake")
+        /// The loaded libwebsockets is not the one the package was compiled against (another
+        /// major.minor: other struct layouts); nothing was attempted.
+        public static let incompatibleLibrary = Kind(name: "incompatibleLibrary")
         /// The event loop could not take the connection (shut down, out of file descriptors).
         public static let unavailable = Kind(name: "unavailable")
         /// The kind's name, as printed in ``WebSocketHandshakeFailure/description``.
@@ -36,25 +39,38 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
 
     /// The kind of failure.
     public let kind: Kind
-    /// A readable reason, usually libwebsockets' own words.
+    /// A readable reason in the library's own words, the same whatever libwebsockets version
+    /// or build is underneath, such as `connection refused (ECONNREFUSED) to 127.0.0.1:9`.
     public let reason: String
     /// The HTTP status of a rejected upgrade.
     public let httpStatus: Int?
     /// Response headers of a rejected upgrade that were captured (lower-case names).
     public let headers: [String: String]
+    /// The operating system's reason when the TCP connect itself failed.
+    public let socketError: SocketErrorCode?
+    /// What libwebsockets said, verbatim: for debugging only, since its wording changes between
+    /// versions and builds (branch on ``kind``, ``httpStatus`` and ``socketError`` instead).
+    public let detail: String?
 
     /// Creates a failure; the library makes these, tests and wrappers may too.
-    public init(kind: Kind, reason: String, httpStatus: Int? = nil, headers: [String: String] = [:]) {
+    public init(
+        kind: Kind, reason: String, httpStatus: Int? = nil, headers: [String: String] = [:],
+        socketError: SocketErrorCode? = nil, detail: String? = nil
+    ) {
         self.kind = kind
         self.reason = reason
         self.httpStatus = httpStatus
         self.headers = headers
+        self.socketError = socketError
+        self.detail = detail
     }
 
-    /// `kind: reason (HTTP status)`, for example `httpStatus: rejected (HTTP 403)`.
+    /// `kind: reason (HTTP status) [libwebsockets: detail]`, for example
+    /// `httpStatus: the server refused the upgrade with HTTP 403 (HTTP 403)`.
     public var description: String {
         var text = "\(kind): \(reason)"
         if let httpStatus { text += " (HTTP \(httpStatus))" }
+        if let detail, !detail.isEmpty { text += " [libwebsockets: \(detail)]" }
         return text
     }
 }

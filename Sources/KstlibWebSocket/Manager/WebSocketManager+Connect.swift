@@ -139,6 +139,9 @@ extension WebSocketManager {
                 WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
             }
         ) {
+            if let problem = LibWebSocketsRuntime.current.incompatibility {
+                throw WebSocketHandshakeFailure(kind: .incompatibleLibrary, reason: problem)
+            }
             var options: LWSConnection.Options
             if let proxy {
                 // The proxy resolves the target; we resolve only the proxy, off the loop.
@@ -174,6 +177,7 @@ extension WebSocketManager {
         options.pingTimeout = config.pingTimeout
         options.compression = config.compression
         options.insecure = config.tls.insecure
+        options.guardsPongs = config.guardsPongs
         options.vhost = VhostSettings(tls: config.tls, proxy: nil)
         return options
     }

@@ -48,6 +48,10 @@ final class EventLoop: @unchecked Sendable {
     private var live: [ObjectIdentifier: LWSConnection] = [:]
     /// Jobs to run once the current service pass is over (see ``atEndOfPass(_:)``).
     private var endOfPass: [@Sendable () -> Void] = []
+    /// Connections with a pong-guard step for the end of the pass (see ``atPassEnd(_:)``).
+    private var passEndConnections: [LWSConnection] = []
+    /// Inside `lws_service`: libwebsockets may be parsing, so WRITEABLE requests wait.
+    private(set) var isInServicePass = false
     /// Swift jobs that run on this thread (the loop as a `TaskExecutor`), between passes.
     var runnable: [UnownedJob] = []
     /// Set while Swift jobs run on this thread (see ``submit(_:)``).
@@ -126,7 +130,6 @@ final class EventLoop: @unchecked Sendable {
         lwss_name_thread("kstlib-ws-loop")
         serviceThread = pthread_self()
         _ = LogBridge.install
-        LWSConnection.installPingHandler()
         FileDescriptorLimit.raise()
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
@@ -159,8 +162,15 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         serviceContext = context
+        var firstPass = true
         while true {
+            isInServicePass = true
             lws_service(context, 0)
+            isInServicePass = false
+            if firstPass {
+                firstPass = false
+                PongGuardCapability.firstPassEnded()
+            }
             runEndOfPassJobs()
             if let deadline = stopDeadline, live.isEmpty || ContinuousClock.now >= deadline { break }
         }
@@ -191,13 +201,29 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Runs `connection.servicePassEnded()` after the current pass (service thread, inside a
+    /// pass; see ``PongGuardState``), once however often it is asked.
+    func atPassEnd(_ connection: LWSConnection) {
+        guard !connection.pongGuard.onPassEndList else { return }
+        connection.pongGuard.onPassEndList = true
+        passEndConnections.append(connection)
+    }
+
     /// Whether the caller is the service thread.
     var isServiceThread: Bool { pthread_equal(pthread_self(), serviceThread) != 0 }
 
     /// End-of-pass jobs and executor jobs, until neither adds more (a resumed task may send,
     /// and its send is an end-of-pass job).
     private func runEndOfPassJobs() {
-        while !endOfPass.isEmpty || !runnable.isEmpty {
+        while !endOfPass.isEmpty || !runnable.isEmpty || !passEndConnections.isEmpty {
+            if !passEndConnections.isEmpty {
+                let connections = passEndConnections
+                passEndConnections.removeAll(keepingCapacity: true)
+                for connection in connections {
+                    connection.pongGuard.onPassEndList = false
+                    connection.servicePassEnded()
+                }
+            }
             if !endOfPass.isEmpty {
                 let jobs = endOfPass
                 endOfPass.removeAll(keepingCapacity: true)

@@ -12,7 +12,7 @@ internal import CLWSShim
 ///   unretained: the loop's `live` table keeps the connection alive from the connect call until
 ///   `WSI_DESTROY`, where the connection clears the pointer before leaving the table;
 /// - `GET_THREAD_ID` must name a thread (nonzero), or libwebsockets never asks again on a poll
-///   change, and those poll changes are how a ping's connection is found (see PingHold).
+///   change, and those poll changes are how a ping is seen (see ``PongGuardState``).
 func eventLoopCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
@@ -22,10 +22,12 @@ func eventLoopCallback(
         // All our libwebsockets calls run on the one service thread: any constant id will do.
         if let raw = lws_get_opaque_user_data(wsi) {
             Unmanaged<LWSConnection>.fromOpaque(raw).takeUnretainedValue().pollChanged(wsi: wsi)
+        } else {
+            // The service-thread query, on a fake wsi (see PongGuardCapability).
+            PongGuardCapability.answeredServiceThreadQuery()
         }
         return 1
     }
-    lwss_ping_callback_seen(wsi)
     if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
         // Must return 0: nonzero closes the event pipe, and the next cancel crashes.
         guard let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }

@@ -12,16 +12,15 @@ extension LWSConnection {
         if self.wsi == nil && !ended { self.wsi = wsi }
         switch reason {
         case LWS_CALLBACK_CLIENT_RECEIVE:
-            ProtocolFailureProbe.forget()
             return receive(wsi: wsi, input: input, length: length)
         case LWS_CALLBACK_CLIENT_WRITEABLE:
-            ProtocolFailureProbe.forget()
             return writeable(wsi: wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
             receivedPong()
         case LWS_CALLBACK_TIMER:
             keepaliveTick(wsi: wsi)
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            requestSent = true
             return appendHeaders(wsi: wsi, input: input, space: length)
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
             subprotocol = headerValue(wsi, WSI_TOKEN_PROTOCOL)
@@ -31,7 +30,7 @@ extension LWSConnection {
             sink.transportOpened(subprotocol: subprotocol, compressed: compressionActive)
             startKeepalive(wsi: wsi)
             takeOutbox()
-            if writeHead < writing.count || failingClose != nil { lws_callback_on_writable(wsi) }
+            if writeHead < writing.count || failingClose != nil { requestWritable() }
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
             captureTLSAlert(wsi)
             recordConnectionError(wsi: wsi, input: input)
@@ -45,13 +44,12 @@ extension LWSConnection {
             return peerInitiatedClose(wsi: wsi, input: input, length: length)
         case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, LWS_CALLBACK_CLIENT_CLOSED:
             // Either may come first (DROP_PROTOCOL only when a protocol was bound).
-            noteDroppedForViolation(wsi: wsi)
+            noteClosedByLibWebSockets(wsi: wsi)
         case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
             return options.compression.enabled ? 0 : 1
         case LWS_CALLBACK_WS_EXT_DEFAULTS:
             return writeDeflateDefaults(into: input, capacity: length)
         case LWS_CALLBACK_WSI_DESTROY:
-            lwss_ping_forget(wsi)
             finish()
         default:
             break
@@ -91,24 +89,30 @@ extension LWSConnection {
         return 0
     }
 
+    /// Classifies a failed attempt by how far it got, never by libwebsockets' words (which
+    /// change between versions and builds); those are kept as the failure's detail.
     private func recordConnectionError(wsi: OpaquePointer, input: UnsafeMutableRawPointer?) {
-        let text = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection error"
+        let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) }
         let status = Int(lws_http_client_http_response(wsi))
-        let kind: WebSocketHandshakeFailure.Kind
-        var headers: [String: String] = [:]
+        let failure: WebSocketHandshakeFailure
         if status > 0 && status != 101 {
-            kind = .httpStatus
-            headers = responseHeaders(wsi)
-        } else if text.contains("SSL") || text.contains("ssl") || text.contains("tls") {
-            kind = .tls
-        } else if text.hasPrefix("HS:") {
-            kind = .badHandshake
+            failure = WebSocketHandshakeFailure(
+                kind: .httpStatus, reason: "the server refused the upgrade with HTTP \(status)",
+                httpStatus: status, headers: responseHeaders(wsi), detail: detail)
+        } else if requestSent {
+            failure = WebSocketHandshakeFailure(
+                kind: .badHandshake,
+                reason: "the server did not answer the upgrade request with a valid WebSocket handshake", detail: detail
+            )
+        } else if options.url.secure && lws_get_ssl(wsi) != nil {
+            failure = WebSocketHandshakeFailure(
+                kind: .tls, reason: tlsVerifyError ?? "the TLS handshake did not complete", detail: detail)
         } else {
-            kind = .connectFailed
+            // Only the operating system knows why the TCP connect failed; libwebsockets has
+            // already read (and so cleared) the socket's error. See ConnectFailureProbe.
+            failure = ConnectFailureProbe.pending(options: options, detail: detail)
         }
-        let reason = kind == .tls && tlsVerifyError != nil ? "\(tlsVerifyError!) (\(text))" : text
-        handshakeFailure = WebSocketHandshakeFailure(
-            kind: kind, reason: reason, httpStatus: status > 0 && status != 101 ? status : nil, headers: headers)
+        handshakeFailure = failure
     }
 
     /// Before the upgrade completes, a wss:// connection that ends may have been ended by the
@@ -130,12 +134,18 @@ extension LWSConnection {
         }
     }
 
-    /// libwebsockets drops the TCP connection on a framing violation without telling us why;
-    /// the probe caught the reason from its log on this very call stack.
-    private func noteDroppedForViolation(wsi: OpaquePointer) {
-        guard established, violation == nil, let raw = ProtocolFailureProbe.take() else { return }
+    /// libwebsockets is closing an established connection. When neither side asked for it and
+    /// the socket is still healthy (no FIN, no reset, no TLS close_notify), libwebsockets ended
+    /// it on its own, and the only thing it does that for is a frame its parser rejects: a
+    /// protocol violation by the server, which it reports with the same callbacks as a drop.
+    private func noteClosedByLibWebSockets(wsi: OpaquePointer) {
+        guard established, violation == nil, closeSent == nil, peerClose == nil, failingClose == nil, !aborted,
+            !pingTimedOut, lwss_peer_state(wsi) == LWSS_PEER_HEALTHY
+        else { return }
         violation = WebSocketProtocolError(
-            "the server sent a malformed frame", protocolError: ProtocolFailureProbe.explain(raw),
+            "the server sent a malformed frame",
+            protocolError: "a frame that breaks RFC 6455 (reserved bits or opcode, a fragmented or oversized "
+                + "control frame, a continuation out of order, or a bad length); libwebsockets rejected it",
             closeCode: .protocolError)
         // RFC 6455 7.1.7: fail the connection with 1002. libwebsockets would just drop it.
         _ = lwss_write_raw_close(wsi, WebSocketCloseCode.protocolError.rawValue)

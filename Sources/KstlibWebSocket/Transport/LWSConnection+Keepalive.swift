@@ -33,7 +33,7 @@ extension LWSConnection {
         }
         pingSentAt = now
         pingDue = true
-        lws_callback_on_writable(wsi)
+        requestWritable()
         lws_set_timer_usecs(wsi, min(interval, options.pingTimeout).microseconds)
     }
 

@@ -41,7 +41,7 @@ extension LWSConnection {
         }
         if !sink.transportReceived(message) && !readingPaused {
             readingPaused = true
-            lws_rx_flow_control(wsi, 0)
+            ownPollChange { _ = lws_rx_flow_control(wsi, 0) }
         }
         return 0
     }
@@ -52,7 +52,7 @@ extension LWSConnection {
         violation = WebSocketProtocolError("the server sent an invalid message", protocolError: what, closeCode: code)
         failingClose = (code, reason)
         rxBuffer = []
-        lws_callback_on_writable(wsi)
+        requestWritable()
         return 0
     }
 

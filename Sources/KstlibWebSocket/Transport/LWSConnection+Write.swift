@@ -9,9 +9,16 @@ extension LWSConnection {
 
     /// Handles `CLIENT_WRITEABLE` (service thread). Returns -1 to close after a close reason.
     func writeable(wsi: OpaquePointer) -> Int32 {
+        writeableArrived()
+        let status = writeQueued(wsi: wsi)
+        // A partial write stays in libwebsockets' buffer, and it sets POLLOUT to flush it.
+        if lws_partial_buffered(wsi) != 0 { pongGuard.writableRequested = true }
+        return status
+    }
+
+    private func writeQueued(wsi: OpaquePointer) -> Int32 {
         // The extra WRITEABLE that may follow our close: write nothing (a second -1 kills TCP).
         guard closeSent == nil else { return 0 }
-        releasePongHold(wsi: wsi)
         // By now libwebsockets has finished draining the compressor from the last buffer.
         retainedForDeflate = nil
         if let failing = failingClose {
@@ -21,7 +28,7 @@ extension LWSConnection {
             pingDue = false
             var ping = OutgoingFrame(kind: .ping, payload: EmptyCollection())
             let status = ping.storage.withUnsafeMutableBytes { raw in
-                lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWS_WRITE_PING)
+                lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWSWriteKind.ping)
             }
             if status < 0 { return -1 }
         }
@@ -32,7 +39,7 @@ extension LWSConnection {
         var first = true
         while writeHead < writing.count {
             if !first && lws_send_pipe_choked(wsi) != 0 {
-                lws_callback_on_writable(wsi)
+                requestWritable()
                 return 0
             }
             first = false
@@ -46,7 +53,7 @@ extension LWSConnection {
                     retainedForDeflate = writing[writeHead]
                     writeHead += 1
                 }
-                lws_callback_on_writable(wsi)
+                requestWritable()
                 return 0
             }
             if finished { writeHead += 1 }
@@ -64,14 +71,12 @@ extension LWSConnection {
         }
         let offset = writing[index].written
         let count = min(total - offset, Self.maxFramePayload)
-        let initial = writing[index].kind == .text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
-        let flags = lws_write_ws_flags(Int32(initial.rawValue), offset == 0 ? 1 : 0, offset + count == total ? 1 : 0)
+        let initial = writing[index].kind == .text ? LWSWriteKind.text : LWSWriteKind.binary
+        let flags = lwss_write_ws_flags(initial, offset == 0 ? 1 : 0, offset + count == total ? 1 : 0)
         // The bytes before `offset` are already on the wire, so libwebsockets may reuse them as
         // headroom for this fragment's header.
         let status = writing[index].storage.withUnsafeMutableBytes { raw in
-            Int(
-                lwss_write(
-                    wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, lws_write_protocol(UInt32(flags))))
+            Int(lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, flags))
         }
         writing[index].written = offset + count
         return status
@@ -88,7 +93,7 @@ extension LWSConnection {
             UInt8(truncatingIfNeeded: mask),
         ]
         let status = frame.withUnsafeMutableBufferPointer { buffer in
-            Int(lws_write(wsi, buffer.baseAddress, buffer.count, LWS_WRITE_HTTP))
+            Int(lwss_write(wsi, buffer.baseAddress, buffer.count, LWSWriteKind.http))
         }
         writing[writeHead].written = 0
         return status
@@ -97,7 +102,7 @@ extension LWSConnection {
     private func sendClose(wsi: OpaquePointer, code: WebSocketCloseCode, reason: String) -> Int32 {
         var reasonBytes = Array(reason.utf8.prefix(123))
         reasonBytes.withUnsafeMutableBufferPointer { buffer in
-            lws_close_reason(wsi, lws_close_status(UInt32(code.rawValue)), buffer.baseAddress, buffer.count)
+            lwss_close_reason(wsi, Int32(code.rawValue), buffer.baseAddress, buffer.count)
         }
         closeSent = (code, reason)
         writing = []

@@ -28,6 +28,9 @@ final class LWSConnection: @unchecked Sendable {
         var compression = WebSocketConfiguration.Compression()
         var vhost = VhostSettings.standard
         var insecure: TLSConfiguration.InsecureOptions = []
+        /// Whether reading pauses after each ping until its pong is out (``PongGuard``); off
+        /// only to show, in tests, what libwebsockets does alone.
+        var guardsPongs = true
     }
 
     private struct Outbox {
@@ -64,8 +67,10 @@ final class LWSConnection: @unchecked Sendable {
     var pingDue = false
     var pingSentAt: ContinuousClock.Instant?
     var readingPaused = false
-    /// Reading is paused until libwebsockets has written the pong for the last ping (PingHold).
-    var holdingForPong = false
+    /// The pong guard's state (see LWSConnection+PongGuard.swift).
+    var pongGuard = PongGuardState()
+    /// `CLIENT_APPEND_HANDSHAKE_HEADER` came: TCP (and TLS) are up, the upgrade request is going out.
+    var requestSent = false
     /// permessage-deflate was negotiated: libwebsockets may keep reading our buffer after
     /// `lws_write` returns (it drains the compressor on later POLLOUTs, before our next
     /// WRITEABLE), so only one data write per WRITEABLE and the buffer is kept until the next.
@@ -175,8 +180,18 @@ final class LWSConnection: @unchecked Sendable {
         return flags
     }
 
+    /// Asks for WRITEABLE; from inside a service pass the request waits for the pass to end,
+    /// so that libwebsockets parses with POLLOUT clear (see ``PongGuardState``).
     func requestWritable() {
-        if let wsi, established { lws_callback_on_writable(wsi) }
+        guard let wsi, established else { return }
+        if let loop, loop.isInServicePass {
+            if !pongGuard.writableQueued {
+                pongGuard.writableQueued = true
+                loop.atPassEnd(self)
+            }
+        } else {
+            requestWritableNow(wsi: wsi)
+        }
     }
 
     func abortNow() {
@@ -187,7 +202,9 @@ final class LWSConnection: @unchecked Sendable {
     func resumeNow() {
         guard readingPaused, let wsi else { return }
         readingPaused = false
-        lws_rx_flow_control(wsi, 1)
+        ownPollChange { lws_rx_flow_control(wsi, 1) }
+        // libwebsockets asks for POLLOUT itself when it kept unread data: make that ours.
+        requestWritableNow(wsi: wsi)
     }
 
     /// The loop is stopping: close politely where we can, cut the rest.
@@ -214,7 +231,24 @@ final class LWSConnection: @unchecked Sendable {
         rxBuffer = []
         // Leave the loop's table first: whoever the end wakes sees the loop without us.
         loop?.unregister(self)
-        sink.transportEnded(endReason())
+        let end = endReason()
+        if case .handshakeFailed(let failure) = end, needsConnectProbe,
+            failure.kind == .connectFailed || failure.kind == .proxy
+        {
+            let target = ConnectFailureProbe.target(of: options)
+            DispatchQueue.global().async { [sink] in
+                sink.transportEnded(.handshakeFailed(ConnectFailureProbe.resolve(failure, target: target)))
+            }
+            return
+        }
+        sink.transportEnded(end)
+    }
+
+    /// The TCP connect failed and only the probe can say why (see ``ConnectFailureProbe``).
+    private var needsConnectProbe: Bool {
+        !aborted && !requestSent && handshakeFailure?.socketError == nil
+            && (handshakeFailure?.kind == .connectFailed || handshakeFailure?.kind == .proxy) && tlsAlert == nil
+            && tlsVerifyError == nil
     }
 
     private func endReason() -> TransportEnd {
@@ -224,8 +258,8 @@ final class LWSConnection: @unchecked Sendable {
                 return .handshakeFailed(WebSocketHandshakeFailure(kind: .tls, reason: tlsVerifyError))
             }
             if let tlsAlert, handshakeFailure?.kind != .httpStatus {
-                let detail = handshakeFailure.map { " (libwebsockets: \($0.reason))" } ?? ""
-                return .handshakeFailed(WebSocketHandshakeFailure(kind: .tls, reason: tlsAlert + detail))
+                return .handshakeFailed(
+                    WebSocketHandshakeFailure(kind: .tls, reason: tlsAlert, detail: handshakeFailure?.detail))
             }
             return .handshakeFailed(
                 handshakeFailure

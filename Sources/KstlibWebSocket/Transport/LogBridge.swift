@@ -5,9 +5,10 @@ import Logging
 /// Hands libwebsockets' log lines to swift-log under the label `kstlib.websocket.libwebsockets`.
 ///
 /// Quiet by default: only libwebsockets errors are forwarded. Set `KSTLIB_LWS_LOG` to a
-/// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. The C hook
-/// itself always listens to INFO lines, because that is where libwebsockets 4.1 reports a client
-/// parser failure (see `ProtocolFailureProbe`).
+/// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. Nothing
+/// else is enabled: no guarantee of ours reads a log line, and a Release build of libwebsockets
+/// has no INFO lines to read. The level is process-wide (libwebsockets keeps one): a host
+/// application that sets its own with `lws_set_log_level` after us wins.
 enum LogBridge {
     static let logger = Logger(label: "kstlib.websocket.libwebsockets")
 

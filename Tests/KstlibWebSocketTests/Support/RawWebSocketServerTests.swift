@@ -224,7 +224,7 @@ private func ipv6LoopbackAvailable() -> Bool {
 
 // MARK: - Tests
 
-@Suite("RawWebSocketServer (test support)")
+@Suite("RawWebSocketServer (test support)", .timeLimit(.minutes(3)))
 struct RawWebSocketServerTests {
     @Test("Sec-WebSocket-Accept matches the RFC 6455 §1.3 example")
     func acceptKeyExample() {
