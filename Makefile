@@ -106,15 +106,17 @@ compat: deps
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake; }
 	Compat/run.sh "$(LWS_TARBALL)" "$(LWS_BUILD)"
 
+# What the client promises for a burst of pings on this libwebsockets (echo-client --runtime).
+PING_REPLIES = --ping-replies $$(.build/debug/echo-client --runtime | sed -n 's/^pingReplies=//p')
 .PHONY: conformance conformance-quick
 conformance: deps
 	$(SWIFT) build --product echo-client
-	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client
+	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client $(PING_REPLIES)
 
 ## The same at CI sizes (section 9 at 1/16, 9.7-9.8 and 12-13 with fewer messages), about a minute.
 conformance-quick: deps
 	$(SWIFT) build --product echo-client
-	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client --quick
+	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client --quick $(PING_REPLIES)
 
 ## Sanitizers (Sanitizers/README.md): every test under ThreadSanitizer, then under
 ## AddressSanitizer (its LeakSanitizer check at exit fails the run too), serially, each in its

@@ -31,5 +31,7 @@ esac
 echo "== make test against libwebsockets $name"
 $SWIFT test --skip-build --no-parallel --scratch-path "$scratch" "${link[@]}"
 echo "== conformance (quick) against libwebsockets $name"
-python3 Conformance/fuzzingserver.py --client "$bin/echo-client" --quick
+"$bin/echo-client" --runtime
+replies=$("$bin/echo-client" --runtime | sed -n 's/^pingReplies=//p')
+python3 Conformance/fuzzingserver.py --client "$bin/echo-client" --quick --ping-replies "$replies"
 echo "== libwebsockets $name: tests and quick conformance passed"

@@ -36,7 +36,16 @@ struct EchoClient: AsyncParsableCommand {
     @Flag(help: "Print each message's type and size.")
     var verbose = false
 
+    @Flag(help: "Print the libwebsockets this program runs on and what it guarantees, then exit.")
+    var runtime = false
+
     func run() async throws {
+        if runtime {
+            let current = LibWebSocketsRuntime.current
+            print("libwebsockets \(current.version) (compiled against \(current.compiledVersion))")
+            print("pingReplies=\(current.pingReplies)")
+            return
+        }
         var config = WebSocketConfiguration()
         config.autoReconnect = false
         config.maxMessageSize = maxMessageSize

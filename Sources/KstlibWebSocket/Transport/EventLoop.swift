@@ -156,21 +156,25 @@ final class EventLoop: @unchecked Sendable {
             $0.context = handle
             $0.accepting = handle != nil
         }
+        if let context {
+            // One pass at once (cancelled, so it does not wait): libwebsockets asks for the
+            // service thread's id on its first pass, which tells whether the pong guard can work.
+            lws_cancel_service(context)
+            isInServicePass = true
+            lws_service(context, 0)
+            isInServicePass = false
+            PongGuardCapability.firstPassEnded()
+        }
         ready.signal()
         guard let context else {
             finished.signal()
             return
         }
         serviceContext = context
-        var firstPass = true
         while true {
             isInServicePass = true
             lws_service(context, 0)
             isInServicePass = false
-            if firstPass {
-                firstPass = false
-                PongGuardCapability.firstPassEnded()
-            }
             runEndOfPassJobs()
             if let deadline = stopDeadline, live.isEmpty || ContinuousClock.now >= deadline { break }
         }

@@ -44,6 +44,7 @@ extension LWSConnection {
             return peerInitiatedClose(wsi: wsi, input: input, length: length)
         case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, LWS_CALLBACK_CLIENT_CLOSED:
             // Either may come first (DROP_PROTOCOL only when a protocol was bound).
+            if established && !ended { deliverTentativeMessage() }
             noteClosedByLibWebSockets(wsi: wsi)
         case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
             return options.compression.enabled ? 0 : 1

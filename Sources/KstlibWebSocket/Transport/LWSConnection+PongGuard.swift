@@ -90,6 +90,7 @@ extension LWSConnection {
             pongGuard = PongGuardState()
             return
         }
+        deliverTentativeMessage()
         if pongGuard.releaseQueued {
             pongGuard.releaseQueued = false
             pongGuard.holding = false

@@ -10,6 +10,15 @@ extension LWSConnection {
         let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
         let first = lws_is_first_fragment(wsi) != 0
         let last = lws_is_final_fragment(wsi) != 0
+        if rxTentativelyComplete {
+            if first {
+                deliverTentativeMessage()
+                guard failingClose == nil else { return 0 }
+            } else {
+                // More of the same message: libwebsockets' "final" was early.
+                rxTentativelyComplete = false
+            }
+        }
         if first {
             rxBinary = lws_frame_is_binary(wsi) != 0
             rxValidator.reset()
@@ -18,13 +27,21 @@ extension LWSConnection {
         guard rxBuffer.count + chunk.count <= options.maxMessageSize else {
             return fail(
                 .messageTooBig, "message larger than maxMessageSize (\(options.maxMessageSize) bytes)",
-                reason: "message too big", wsi: wsi)
+                reason: "message too big")
         }
         if !rxBinary {
-            guard rxValidator.feed(chunk), !last || rxValidator.isComplete else {
+            guard rxValidator.feed(chunk), !last || compressionActive || rxValidator.isComplete else {
                 return fail(
-                    .invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8", wsi: wsi)
+                    .invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8")
             }
+        }
+        if compressionActive && last {
+            // libwebsockets 4.5's block parser calls every inflated piece of a frame's last read
+            // "final"; only a new message or the end of the pass proves the message is whole.
+            rxBuffer.append(contentsOf: chunk)
+            rxTentativelyComplete = true
+            loop?.atPassEnd(self)
+            return 0
         }
         let message: WebSocketMessage
         if first && last {
@@ -39,16 +56,35 @@ extension LWSConnection {
             message = rxBinary ? .binary(rxBuffer) : .text(String(decoding: rxBuffer, as: UTF8.self))
             rxBuffer = []
         }
-        if !sink.transportReceived(message) && !readingPaused {
+        hand(message)
+        return 0
+    }
+
+    /// Gives a whole message to the sink, pausing reading when it asks for backpressure.
+    private func hand(_ message: WebSocketMessage) {
+        if !sink.transportReceived(message) && !readingPaused, let wsi {
             readingPaused = true
             ownPollChange { _ = lws_rx_flow_control(wsi, 0) }
         }
-        return 0
+    }
+
+    /// Delivers a compressed message held until it was proved whole (see ``receive``): at the
+    /// next message, the end of the pass, or before the connection's close is reported.
+    func deliverTentativeMessage() {
+        guard rxTentativelyComplete else { return }
+        rxTentativelyComplete = false
+        guard rxBinary || rxValidator.isComplete else {
+            _ = fail(.invalidFramePayloadData, "text message is not valid UTF-8", reason: "invalid UTF-8")
+            return
+        }
+        let message: WebSocketMessage = rxBinary ? .binary(rxBuffer) : .text(String(decoding: rxBuffer, as: UTF8.self))
+        rxBuffer = []
+        hand(message)
     }
 
     /// Fails the connection for a violation we found: the close goes out from WRITEABLE, never
     /// from RECEIVE (returning -1 with a close reason there corrupts libwebsockets' rx buffer).
-    private func fail(_ code: WebSocketCloseCode, _ what: String, reason: String, wsi: OpaquePointer) -> Int32 {
+    private func fail(_ code: WebSocketCloseCode, _ what: String, reason: String) -> Int32 {
         violation = WebSocketProtocolError("the server sent an invalid message", protocolError: what, closeCode: code)
         failingClose = (code, reason)
         rxBuffer = []
@@ -72,6 +108,7 @@ extension LWSConnection {
             }
         }
         guard let (code, what) = violationFound else {
+            deliverTentativeMessage()
             peerClose = Self.parseClosePayload(input, length)
             return 0
         }

@@ -77,6 +77,8 @@ final class LWSConnection: @unchecked Sendable {
     var compressionActive = false
     var retainedForDeflate: OutgoingFrame?
     var rxBuffer: [UInt8] = []
+    /// `rxBuffer` holds a compressed message libwebsockets called final (see `receive`).
+    var rxTentativelyComplete = false
     var rxBinary = false
     var rxValidator = UTF8Validator()
 

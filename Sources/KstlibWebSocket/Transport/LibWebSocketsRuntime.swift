@@ -16,7 +16,7 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
         let name: String
         /// One pong for every ping, in order, even for pings that arrive together.
         public static let everyPing = PingReplies(name: "everyPing")
-        /// Not known yet: no connection has written anything in this process.
+        /// Not known: the library could not start an event loop.
         public static let notYetChecked = PingReplies(name: "notYetChecked")
         /// libwebsockets' own behaviour: a ping that arrives while the previous pong is still
         /// pending gets no pong of its own. Seen only where libwebsockets does not report poll
@@ -38,8 +38,10 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
     /// close on every supported version and build (the check does not depend on logs).
     public let reportsProtocolViolations: Bool
 
-    /// What this process runs on, now.
+    /// What this process runs on. Reading it starts the process's event loop if no connection
+    /// has yet: ``pingReplies`` is learnt when libwebsockets first services its context.
     public static var current: LibWebSocketsRuntime {
+        if PongGuardCapability.verdict == nil { _ = EventLoop.shared }
         let loaded = String(cString: lws_get_library_version())
         let compiled = String(cString: lwss_compiled_version())
         let replies: PingReplies =
