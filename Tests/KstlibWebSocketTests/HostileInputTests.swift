@@ -204,14 +204,14 @@ struct HostileInputTests {
         ])
     func controlCharactersInValues(value: String, reason: String) {
         var config = WebSocketConfiguration()
-        config.headers = [("X-Token", value)]
+        config.setLegacyHeaders([("X-Token", value)])
         #expect(HandshakeRequest.validate(config) == WebSocketHandshakeFailure(kind: .invalidRequest, reason: reason))
     }
 
     @Test("A tab and UTF-8 text are fine in a header value")
     func tabAndUTF8InValues() {
         var config = WebSocketConfiguration()
-        config.headers = [("X-Note", "caf\u{E9}\tok \u{1F600}")]
+        config.setLegacyHeaders([("X-Note", "caf\u{E9}\tok \u{1F600}")])
         config.origin = "https://b\u{FC}cher.example"
         #expect(HandshakeRequest.validate(config) == nil)
     }
@@ -227,7 +227,7 @@ struct HostileInputTests {
         ])
     func badNames(name: String, reason: String) {
         var config = WebSocketConfiguration()
-        config.headers = [(name, "v")]
+        config.setLegacyHeaders([(name, "v")])
         #expect(HandshakeRequest.validate(config) == WebSocketHandshakeFailure(kind: .invalidRequest, reason: reason))
     }
 

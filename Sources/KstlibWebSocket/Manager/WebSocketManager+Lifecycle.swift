@@ -89,7 +89,7 @@ extension WebSocketManager {
         case .pingTimeout:
             return .failed(
                 WebSocketTimeoutError(
-                    "no pong within the ping timeout", operation: "ping", timeout: configuration.pingTimeout))
+                    "no pong within the ping timeout", operation: .ping, timeout: configuration.pingTimeout))
         case .dropped, .aborted, .handshakeFailed:
             let why = reason == .killed ? "the connection was killed" : "the connection dropped without a close frame"
             return .failed(WebSocketClosedError(why, code: .abnormalClosure))
@@ -102,6 +102,7 @@ extension WebSocketManager {
             if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
             stats.lastDisconnectTime = Date()
         }
+        metrics?.disconnected(reason)
         if let onDisconnect = configuration.onDisconnect { callbacks.run { try await onDisconnect(reason) } }
     }
 
