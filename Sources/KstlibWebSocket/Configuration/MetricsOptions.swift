@@ -9,7 +9,7 @@ extension WebSocketConfiguration {
     /// ```
     /// Every metric carries two dimensions: `host` (the URL's host) and `label` (this value), so
     /// one dashboard can tell a process's managers apart. The names are listed in
-    /// <doc:Metrics>.
+    /// <doc:RunningInAService>.
     public struct Metrics: Sendable, Equatable {
         /// The `label` dimension: which of the application's connections this is.
         public var label: String

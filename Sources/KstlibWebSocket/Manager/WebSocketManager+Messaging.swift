@@ -70,12 +70,11 @@ extension WebSocketManager {
             stats.lastMessageTime = Date()
         }
         if let onMessage = configuration.onMessage { callbacks.run { try await onMessage(message) } }
+        guard let metrics else { return inbox.push(message) }
+        metrics.messagesReceived.increment()
+        metrics.bytesReceived.increment(by: message.byteCount)
         let keepReading = inbox.push(message)
-        if let metrics {
-            metrics.messagesReceived.increment()
-            metrics.bytesReceived.increment(by: message.byteCount)
-            metrics.queueDepth.record(inbox.depth)
-        }
+        metrics.queueDepth.record(inbox.depth)
         return keepReading
     }
 
