@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Kstlib", targets: ["Kstlib"]),
         .library(name: "KstlibWebSocket", targets: ["KstlibWebSocket"]),
         .library(name: "KstlibWebSocketServer", targets: ["KstlibWebSocketServer"]),
+        .executable(name: "kstlib-ws", targets: ["kstlib-ws"]),
         .executable(name: "ws-demo", targets: ["ws-demo"]),
         .executable(name: "echo-client", targets: ["echo-client"]),
         .executable(name: "error-handling", targets: ["error-handling"]),
@@ -65,6 +66,16 @@ let package = Package(
             dependencies: [
                 "CLibWebSockets", "CLWSShim",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // A WebSocket client for the terminal, in the spirit of websocat and wscat.
+        .executableTarget(
+            name: "kstlib-ws",
+            dependencies: [
+                "KstlibWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),

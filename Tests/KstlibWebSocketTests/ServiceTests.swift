@@ -53,6 +53,7 @@ import KstlibWebSocketServer
         #expect(error.url == url)
         #expect(error.attempts == 1)
         #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .connectFailed)
+        #expect(manager.state == .closed && manager.isShutdown)
     }
 
     @Test func runReturnsWhenTheManagerIsClosedElsewhere() async throws {

@@ -18,9 +18,17 @@ extension WebSocketManager: Service {
     /// Cancelled instead (a fatal error elsewhere in the group), it cuts the connection without
     /// waiting. It also returns when the manager is closed by other means.
     ///
-    /// - Throws: what ``connect()`` throws when the first connection cannot be made.
+    /// - Throws: what ``connect()`` throws when the first connection cannot be made; the manager
+    ///   is then closed and shut down.
     public func run() async throws {
-        try await connect()
+        do {
+            try await connect()
+        } catch {
+            // Failed, or cancelled while the upgrade was completing: the service is over either way.
+            core.withLock { $0.isShutdown = true }
+            forceClose()
+            throw error
+        }
         await cancelWhenGracefulShutdown { [self] in
             _ = await waitFor({ $0 == .closed }, timeout: nil)
         }
