@@ -158,3 +158,17 @@ import KstlibWebSocketServer
         await manager.close()
     }
 }
+
+@Suite struct SubscriptionActionTests {
+    @Test func formatsAreToldTheActionNotABool() {
+        let format = SubscriptionFormat(requests: { action, channels, id in channels.map { "\(action) \($0) #\(id)" } })
+        #expect(
+            format.messages(for: .subscribe, channels: ["a", "b"], requestID: 3) == [
+                "subscribe a #3", "subscribe b #3",
+            ])
+        #expect(format.messages(for: .unsubscribe, channels: ["a"], requestID: 4) == ["unsubscribe a #4"])
+        #expect(
+            SubscriptionFormat.binance.messages(for: .unsubscribe, channels: ["x"], requestID: 1)
+                == [#"{"method":"UNSUBSCRIBE","params":["x"],"id":1}"#])
+    }
+}

@@ -1,5 +1,5 @@
 // The request headers as name-value pairs: the deprecated tuple view and what the transport sends.
-public import HTTPTypes
+import HTTPTypes
 
 extension WebSocketConfiguration {
     /// One request header as the application wrote it, valid or not.
