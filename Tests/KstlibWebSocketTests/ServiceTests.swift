@@ -56,6 +56,21 @@ import KstlibWebSocketServer
         #expect(manager.state == .closed && manager.isShutdown)
     }
 
+    @Test func gracefulShutdownStopsAConnectStillRetrying() async throws {
+        let config = testConfiguration {
+            $0.autoReconnect = true
+            $0.reconnectStrategy = .fixedDelay
+            $0.reconnectDelay = .seconds(600)
+        }
+        let manager = WebSocketManager(url: "ws://127.0.0.1:\(refusedPort())/feed", configuration: config)
+        let group = group(manager)
+        let running = Task { try await group.run() }
+        #expect(await manager.waitFor({ $0 == .connecting }, timeout: .seconds(10)), "run() started connecting")
+        await group.triggerGracefulShutdown()
+        try await within(.seconds(10)) { try await running.value }
+        #expect(manager.state == .closed && manager.isShutdown)
+    }
+
     @Test func runReturnsWhenTheManagerIsClosedElsewhere() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

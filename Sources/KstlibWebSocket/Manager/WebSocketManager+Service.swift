@@ -16,17 +16,20 @@ extension WebSocketManager: Service {
     /// ``WebSocketConfiguration/closeTimeout`` each, then the manager is shut down
     /// (``isShutdown``); the messages already received stay readable from ``stream()``.
     /// Cancelled instead (a fatal error elsewhere in the group), it cuts the connection without
-    /// waiting. It also returns when the manager is closed by other means.
+    /// waiting. A shutdown while the first connection is still being attempted stops the
+    /// attempts and returns. It also returns when the manager is closed by other means.
     ///
     /// - Throws: what ``connect()`` throws when the first connection cannot be made; the manager
     ///   is then closed and shut down.
     public func run() async throws {
         do {
-            try await connect()
+            // A feed that is down may keep connect() retrying for minutes: shutdown must not wait.
+            try await cancelWhenGracefulShutdown { [self] in try await connect() }
         } catch {
-            // Failed, or cancelled while the upgrade was completing: the service is over either way.
+            // Failed, shut down or cancelled while connecting: the service is over either way.
             core.withLock { $0.isShutdown = true }
             forceClose()
+            if Task.isShuttingDownGracefully { return }
             throw error
         }
         await cancelWhenGracefulShutdown { [self] in
