@@ -36,10 +36,20 @@ examples: deps
 	@for p in $(EXAMPLES); do echo "building $$p"; $(SWIFT) build --product $$p || exit 1; done
 
 clean:
-	rm -rf .build .build-docs
+	rm -rf .build .build-docs Examples/feed-service/.build
+
+## Examples/feed-service: the manager in a Hummingbird application (ServiceGroup, Prometheus
+## /metrics, SIGTERM closing with 1001). A package of its own, so `make test` never builds
+## Hummingbird; its test runs the service as a process against the embedded server.
+.PHONY: feed-service
+feed-service: deps
+	cd Examples/feed-service && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
 ## Formatting: `.swift-format` at the root is the style; `lint` fails on any difference, `format` fixes it.
-SWIFT_SOURCES := Package.swift Sources Tests Examples Benchmarks/Package.swift Benchmarks/Sources \
+# Named folder by folder: a recursive walk of Examples/ or Benchmarks/ would enter their .build.
+SWIFT_SOURCES := Package.swift Sources Tests $(addprefix Examples/,$(EXAMPLES)) \
+	Examples/feed-service/Package.swift Examples/feed-service/Sources Examples/feed-service/Tests \
+	Benchmarks/Package.swift Benchmarks/Sources \
 	Fuzz/Package.swift Fuzz/Sources
 .PHONY: format lint
 format:

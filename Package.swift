@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Kstlib", targets: ["Kstlib"]),
         .library(name: "KstlibWebSocket", targets: ["KstlibWebSocket"]),
         .library(name: "KstlibWebSocketServer", targets: ["KstlibWebSocketServer"]),
+        .executable(name: "kstlib-ws", targets: ["kstlib-ws"]),
         .executable(name: "ws-demo", targets: ["ws-demo"]),
         .executable(name: "echo-client", targets: ["echo-client"]),
         .executable(name: "error-handling", targets: ["error-handling"]),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // `make docs`: the DocC catalog in Sources/KstlibWebSocket/Documentation.docc.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -51,6 +55,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -60,6 +67,16 @@ let package = Package(
             dependencies: [
                 "CLibWebSockets", "CLWSShim",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // A WebSocket client for the terminal, in the spirit of websocat and wscat.
+        .executableTarget(
+            name: "kstlib-ws",
+            dependencies: [
+                "KstlibWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -101,7 +118,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KstlibWebSocketTests",
-            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer", "CLibWebSockets", "CLWSShim"],
+            dependencies: [
+                "KstlibWebSocket", "KstlibWebSocketServer", "CLibWebSockets", "CLWSShim",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             exclude: ["Support/python_websockets_server.py"],
             swiftSettings: strict
         ),

@@ -68,10 +68,7 @@ struct EchoClient: AsyncParsableCommand {
                 if verbose || server != nil {
                     print("received \(message.text == nil ? "binary" : "text") \(message.bytes.count) bytes")
                 }
-                switch message {
-                case .text(let text): try await ws.send(text)
-                case .binary(let bytes): try await ws.send(bytes)
-                }
+                try await ws.send(message)
                 echoed += 1
                 // Only after our last echo went out, so no echo can race the server's close.
                 if let server, echoed == Self.embeddedCount {

@@ -116,6 +116,12 @@ public final class EmbeddedWebSocketServer: Sendable {
         loop.statistics.rejectedClientCertificates.load(ordering: .relaxed)
     }
 
+    /// The codes of the close frames clients sent, oldest first (1005 for a frame without one):
+    /// how a test checks that a client said goodbye with 1000 or 1001.
+    public var receivedCloseCodes: [UInt16] {
+        loop.statistics.peerCloseCodes.withLock { $0 }
+    }
+
     /// Kills every connection's TCP socket without a close frame: clients see an abnormal
     /// closure (1006). Asynchronous: returns before the sockets are closed.
     public func dropAllConnections() {

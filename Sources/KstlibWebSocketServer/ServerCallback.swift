@@ -57,6 +57,14 @@ func embeddedServerCallback(
         loop.connection(for: wsi)?.timer()
         return 0
 
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        // The client's close frame: its first two bytes are the code (none means 1005).
+        let payload = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
+        loop.statistics.peerCloseCodes.withLock {
+            $0.append(payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005)
+        }
+        return 0
+
     case LWS_CALLBACK_CLOSED, LWS_CALLBACK_WSI_DESTROY:
         loop.forget(wsi)
         return 0

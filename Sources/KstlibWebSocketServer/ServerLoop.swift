@@ -41,6 +41,8 @@ final class ServerStatistics: Sendable {
     let feedSequence = Atomic<Int>(0)
     /// Client certificates refused by the mutual-TLS check.
     let rejectedClientCertificates = Atomic<Int>(0)
+    /// The close codes of the close frames clients sent, in order.
+    let peerCloseCodes = Mutex<[UInt16]>([])
 }
 
 /// The service-thread side of an EmbeddedWebSocketServer.

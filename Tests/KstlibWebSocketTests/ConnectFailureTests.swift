@@ -1,5 +1,6 @@
 // Failures before the upgrade completes, each provoked for real on loopback.
 import Foundation
+import HTTPTypes
 import Glibc
 import Testing
 @testable import KstlibWebSocket
@@ -54,6 +55,7 @@ import Testing
         #expect(failure.kind == .httpStatus)
         #expect(failure.headers["retry-after"] == "7")
         #expect(failure.headers["content-type"] == "text/plain")
+        #expect(failure.responseHeaders == [.contentLength: "2", .contentType: "text/plain", .retryAfter: "7"])
     }
 
     @Test func redirectsAreNotFollowedSilently() async throws {
@@ -77,7 +79,7 @@ import Testing
         let config = testConfiguration { $0.connectionTimeout = .milliseconds(300) }
         let manager = WebSocketManager(url: server.url("/"), configuration: config)
         let error = try await #require(throws: WebSocketTimeoutError.self) { try await manager.connect() }
-        #expect(error.operation == "connect")
+        #expect(error.operation == .connect)
         #expect(error.timeout == .milliseconds(300))
         #expect(manager.state == .disconnected)
         // The abandoned attempt's socket is closed, not leaked.

@@ -8,7 +8,7 @@ import Testing
             "could not connect", url: "ws://h/x", attempts: 3,
             lastError: WebSocketHandshakeFailure(kind: .connectFailed, reason: "refused")),
         WebSocketClosedError("closed", code: 4001, reason: "bye"),
-        WebSocketTimeoutError("late", operation: "receive", timeout: .milliseconds(1500)),
+        WebSocketTimeoutError("late", operation: .receive, timeout: .milliseconds(1500)),
         WebSocketReconnectError("gave up", attempts: 10, lastError: WebSocketClosedError()),
         WebSocketProtocolError("bad frame", protocolError: "reserved opcode", closeCode: .protocolError),
         WebSocketQueueFullError("full", queueSize: 1000, droppedCount: 7),

@@ -1,5 +1,6 @@
 // Handshake options: headers, origin, subprotocols, proxies; bad input refused before sending.
 import Foundation
+import HTTPTypes
 import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
@@ -16,7 +17,7 @@ import KstlibWebSocketServer
     func headerInjectionIsRefusedBeforeAnyByteIsSent(name: String, value: String, why: String) async throws {
         let server = try RawWebSocketServer { peer in _ = try peer.readRequest(timeout: .seconds(3)) }
         defer { server.stop() }
-        let config = testConfiguration { $0.headers = [(name, value)] }
+        let config = testConfiguration { $0.setLegacyHeaders([(name, value)]) }
         let manager = WebSocketManager(url: server.url("/"), configuration: config)
         let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
         #expect(error.attempts == 0)
@@ -49,7 +50,7 @@ import KstlibWebSocketServer
         }
         defer { server.stop() }
         let config = testConfiguration {
-            $0.headers = [("Authorization", "Bearer s3cr3t")]
+            $0.additionalHeaders = [.authorization: "Bearer s3cr3t"]
             $0.origin = "https://app.example.com"
             $0.subprotocols = ["v3.stream", "v2.stream"]
         }

@@ -204,14 +204,14 @@ struct HostileInputTests {
         ])
     func controlCharactersInValues(value: String, reason: String) {
         var config = WebSocketConfiguration()
-        config.headers = [("X-Token", value)]
+        config.setLegacyHeaders([("X-Token", value)])
         #expect(HandshakeRequest.validate(config) == WebSocketHandshakeFailure(kind: .invalidRequest, reason: reason))
     }
 
     @Test("A tab and UTF-8 text are fine in a header value")
     func tabAndUTF8InValues() {
         var config = WebSocketConfiguration()
-        config.headers = [("X-Note", "caf\u{E9}\tok \u{1F600}")]
+        config.setLegacyHeaders([("X-Note", "caf\u{E9}\tok \u{1F600}")])
         config.origin = "https://b\u{FC}cher.example"
         #expect(HandshakeRequest.validate(config) == nil)
     }
@@ -227,7 +227,7 @@ struct HostileInputTests {
         ])
     func badNames(name: String, reason: String) {
         var config = WebSocketConfiguration()
-        config.headers = [(name, "v")]
+        config.setLegacyHeaders([(name, "v")])
         #expect(HandshakeRequest.validate(config) == WebSocketHandshakeFailure(kind: .invalidRequest, reason: reason))
     }
 
@@ -269,7 +269,8 @@ struct HostileInputTests {
     @Test("Channel names with quotes, backslashes and control characters survive the subscription formats")
     func subscriptionEscapes() throws {
         let channel = "a\"b\\c\u{0}\u{1F}\u{2028}\u{1F600}</script>"
-        let kstlib = try #require(SubscriptionFormat.kstlib.messages(true, [channel], 1).first)
+        let kstlib = try #require(
+            SubscriptionFormat.kstlib.messages(for: .subscribe, channels: [channel], requestID: 1).first)
         #expect(
             try JSONDecoder().decode([String: String].self, from: Data(kstlib.utf8))
                 == ["type": "subscribe", "channel": channel])
@@ -278,7 +279,8 @@ struct HostileInputTests {
             let params: [String]
             let id: Int
         }
-        let binance = try #require(SubscriptionFormat.binance.messages(false, [channel, ""], -7).first)
+        let binance = try #require(
+            SubscriptionFormat.binance.messages(for: .unsubscribe, channels: [channel, ""], requestID: -7).first)
         #expect(
             try JSONDecoder().decode(Request.self, from: Data(binance.utf8))
                 == Request(method: "UNSUBSCRIBE", params: [channel, ""], id: -7))

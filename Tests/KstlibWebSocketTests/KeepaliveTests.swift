@@ -29,7 +29,7 @@ import KstlibWebSocketServer
         try await manager.connect()
         let (_, error) = await drain(manager)
         let timeout = try #require(error as? WebSocketTimeoutError, "\(String(describing: error))")
-        #expect(timeout.operation == "ping")
+        #expect(timeout.operation == .ping)
         #expect(timeout.timeout == .milliseconds(200))
         #expect(manager.state == .disconnected)
         #expect(server.waitForScripts(count: 1, timeout: .seconds(10)))

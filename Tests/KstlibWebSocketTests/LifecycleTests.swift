@@ -128,7 +128,7 @@ import KstlibWebSocketServer
         let error = try await #require(throws: WebSocketTimeoutError.self) {
             try await manager.receive(timeout: .milliseconds(50))
         }
-        #expect(error.operation == "receive")
+        #expect(error.operation == .receive)
         #expect(error.timeout == .milliseconds(50))
         // The timed-out receive took nothing: the next message still arrives.
         try await manager.send("after")

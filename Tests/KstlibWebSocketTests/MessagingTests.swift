@@ -46,12 +46,7 @@ import KstlibWebSocketServer
             }
             return received
         }
-        for index in 0..<count {
-            switch Self.payload(index) {
-            case .text(let text): try await manager.send(text)
-            case .binary(let bytes): try await manager.send(bytes)
-            }
-        }
+        for index in 0..<count { try await manager.send(Self.payload(index)) }
         let received = try await within { try await receiver.value }
         #expect(received.count == count)
         for index in 0..<count where received[index] != Self.payload(index) {
@@ -91,7 +86,7 @@ import KstlibWebSocketServer
         let error = try await #require(throws: WebSocketTimeoutError.self) {
             try await manager.receive(timeout: .milliseconds(200))
         }
-        #expect(error.operation == "receive")
+        #expect(error.operation == .receive)
         #expect(error.timeout == .milliseconds(200))
         // Nothing was lost by the timeout: the next message still arrives.
         try await manager.send("after the timeout")

@@ -17,7 +17,7 @@ import KstlibWebSocketServer
         let config = testConfiguration {
             $0.queueSize = queueSize
             $0.queueOverflowPolicy = policy
-            $0.onAlert = { channel, message, _ in alerts.append(.alert(channel: channel, message: message)) }
+            $0.onAlert = { alerts.append(.alert(channel: $0.channel, message: $0.message)) }
         }
         return WebSocketManager(url: server.url(Self.feed), configuration: config)
     }

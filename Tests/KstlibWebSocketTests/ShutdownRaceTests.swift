@@ -606,7 +606,7 @@ import KstlibWebSocketServer
                     $0.autoReconnect = true
                     $0.onConnect = { recorder.record("connect") }
                     $0.onDisconnect = { recorder.record("disconnect(\($0))") }
-                    $0.onAlert = { channel, _, _ in recorder.record("alert(\(channel))") }
+                    $0.onAlert = { recorder.record("alert(\($0.channel))") }
                     $0.onMessage = { _ in
                         // A callback that takes a moment lets a backlog build up.
                         await Task.yield()

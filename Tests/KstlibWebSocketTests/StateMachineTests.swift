@@ -43,7 +43,7 @@ import KstlibWebSocketServer
 
     @Test func stateProperties() {
         for state in S.allCases {
-            #expect(state.canConnect == (state == .disconnected || state == .reconnecting), "\(state)")
+            #expect(state.canConnect == (state == .disconnected), "\(state)")
             #expect(state.canSend == (state == .connected), "\(state)")
             #expect(state.isTerminal == (state == .closed), "\(state)")
         }

@@ -113,3 +113,18 @@ struct TestTimeout: Error, CustomStringConvertible {
     let limit: Duration
     var description: String { "the test did not finish within \(limit)" }
 }
+
+/// The deprecated tuple `headers`, reached through a protocol so the tests that check how it
+/// refuses what `HTTPFields` cannot hold compile without a deprecation warning.
+protocol LegacyHeaders {
+    var headers: [(name: String, value: String)] { get set }
+}
+
+extension WebSocketConfiguration: LegacyHeaders {}
+
+extension LegacyHeaders {
+    /// Sets the deprecated tuple headers.
+    mutating func setLegacyHeaders(_ headers: [(name: String, value: String)]) { self.headers = headers }
+    /// Reads the deprecated tuple headers.
+    var legacyHeaders: [(name: String, value: String)] { headers }
+}

@@ -67,14 +67,3 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// The settings that need their own libwebsockets vhost (trust store, client identity).
     var needsOwnContext: Bool { !additionalTrustRoots.isEmpty || excludeSystemTrustStore || clientIdentity != nil }
 }
-
-/// An HTTP proxy reached with `CONNECT`.
-public enum ProxyConfiguration: Sendable, Hashable {
-    /// No proxy (the default).
-    case none
-    /// This proxy, for every connection.
-    case http(host: String, port: Int)
-    /// The conventional `https_proxy` (for wss://), `http_proxy` (for ws://) and `no_proxy`
-    /// environment variables, upper or lower case; only when the application opts in.
-    case environment
-}

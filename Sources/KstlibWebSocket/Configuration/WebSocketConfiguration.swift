@@ -1,4 +1,5 @@
 // Every option of a WebSocketManager, named after kstlib.websocket's options.
+public import HTTPTypes
 
 /// The options of a ``WebSocketManager``.
 ///
@@ -12,7 +13,10 @@
 ///
 /// Values set in code are used as they are; values read from a `kstlib.conf.yml` file are
 /// clamped into the bounds of ``WebSocketConfiguration/Bounds``.
-public struct WebSocketConfiguration: Sendable {
+///
+/// Two configurations are equal when their options are; the callbacks (closures, including the
+/// ``subscriptionFormat`` and ``messageKey``) are not compared, as Swift cannot compare closures.
+public struct WebSocketConfiguration: Sendable, Equatable {
     // MARK: Keepalive
     /// How often a ping is sent while connected. `nil` (or zero) disables keepalive.
     public var pingInterval: Duration? = .seconds(20)
@@ -65,8 +69,14 @@ public struct WebSocketConfiguration: Sendable {
     public var subscriptionFormat: SubscriptionFormat = .kstlib
 
     // MARK: Handshake
-    /// Extra HTTP request headers sent with the upgrade (for example `Authorization`).
-    public var headers: [(name: String, value: String)] = []
+    /// Extra HTTP request headers sent with the upgrade (for example `Authorization`), as the
+    /// HTTP ecosystem holds them: `[.authorization: "Bearer s3cr3t"]`. Headers the client sets
+    /// itself (`Host`, `Sec-WebSocket-Key`, `Origin`...) are refused by ``WebSocketManager/connect()``.
+    public var additionalHeaders: HTTPFields = [:]
+    /// Headers set through the deprecated ``headers`` that no `HTTPField` can hold (a name that
+    /// is not a token, a value with a control character): kept so that `connect()` refuses them
+    /// by name rather than sending them altered.
+    var unrepresentableHeaders: [RawHeader] = []
     /// Subprotocols offered in `Sec-WebSocket-Protocol`, most preferred first.
     public var subprotocols: [String] = []
     /// The `Origin` header, if any.
@@ -77,6 +87,10 @@ public struct WebSocketConfiguration: Sendable {
     public var tls: TLSConfiguration = .init()
     /// An HTTP CONNECT proxy.
     public var proxy: ProxyConfiguration = .none
+
+    // MARK: Metrics
+    /// Counters, gauges and timers through swift-metrics; `nil` (the default) reports nothing.
+    public var metrics: Metrics? = nil
 
     // MARK: Callbacks
     /// Asked every ``disconnectCheckInterval`` while connected; `true` disconnects proactively.
@@ -90,9 +104,9 @@ public struct WebSocketConfiguration: Sendable {
     /// Called for every received message, in order, off the event-loop thread. Messages also
     /// go to ``WebSocketManager/stream()``.
     public var onMessage: (@Sendable (WebSocketMessage) async throws -> Void)? = nil
-    /// Called for noteworthy events with a channel (`"queue"`, `"rotation"`), a message and
-    /// context.
-    public var onAlert: (@Sendable (String, String, [String: String]) async throws -> Void)? = nil
+    /// Called for noteworthy events that are not errors: a dropped message, a rotation that
+    /// fell back (see ``WebSocketAlert/Kind``).
+    public var onAlert: (@Sendable (WebSocketAlert) async throws -> Void)? = nil
 
     // MARK: Gapless rotation
     /// Identifies a message across connections during a gapless rotation (for example its
@@ -109,19 +123,6 @@ public struct WebSocketConfiguration: Sendable {
 
     /// The defaults of kstlib.websocket.
     public init() {}
-}
-
-/// What ``WebSocketConfiguration/shouldReconnect`` answers.
-public enum ReconnectDecision: Sendable, Equatable, ExpressibleByBooleanLiteral {
-    /// Reconnect now.
-    case now
-    /// Reconnect after this delay.
-    case after(Duration)
-    /// Not yet: ask again after ``WebSocketConfiguration/reconnectCheckInterval``.
-    case notYet
-
-    /// `true` is ``now``, `false` is ``notYet``, as kstlib's `should_reconnect` returning a bool.
-    public init(booleanLiteral value: Bool) { self = value ? .now : .notYet }
 }
 
 extension WebSocketConfiguration {

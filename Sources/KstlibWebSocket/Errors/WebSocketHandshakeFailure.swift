@@ -1,4 +1,5 @@
 // The raw facts behind a failed connection attempt, kept for a 3 a.m. debugging session.
+public import HTTPTypes
 
 /// Why one connection attempt failed, as libwebsockets and the operating system reported it.
 ///
@@ -51,6 +52,16 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
     /// What libwebsockets said, verbatim: for debugging only, since its wording changes between
     /// versions and builds (branch on ``kind``, ``httpStatus`` and ``socketError`` instead).
     public let detail: String?
+
+    /// The captured response headers of a rejected upgrade as `HTTPFields`, sorted by name:
+    /// `failure.responseHeaders[.retryAfter]`.
+    public var responseHeaders: HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return fields
+    }
 
     /// Creates a failure; the library makes these, tests and wrappers may too.
     public init(

@@ -23,10 +23,15 @@ final class ConnectionLink: TransportSink {
     /// Set once the manager has moved on from this connection: its late messages are dropped.
     private let retiredFlag = Atomic<Bool>(false)
 
+    /// When the attempt started, for the connect-time metric.
+    private let startedAt = ContinuousClock.now
+
+    /// Every attempt makes a link, so this is where reconnect attempts are counted.
     init(manager: WebSocketManager, generation: Int, standby: RotationMerger? = nil) {
         self.generation = generation
         self.standby = standby
         state = Mutex(State(manager: manager))
+        if standby == nil, manager.state == .reconnecting { manager.metrics?.reconnectAttempts.increment() }
     }
 
     var isRetired: Bool { retiredFlag.load(ordering: .acquiring) }
@@ -85,6 +90,9 @@ final class ConnectionLink: TransportSink {
         else {
             connection.close(code: .goingAway, reason: "connection no longer wanted")
             return
+        }
+        if let metrics = manager.metrics {
+            ManagerMetrics.record(ContinuousClock.now - startedAt, on: metrics.connectTime)
         }
         let waiter = state.withLock { state in
             state.opened = true

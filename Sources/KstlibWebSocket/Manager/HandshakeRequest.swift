@@ -13,7 +13,7 @@ enum HandshakeRequest {
     ]
 
     static func validate(_ config: WebSocketConfiguration) -> WebSocketHandshakeFailure? {
-        for header in config.headers {
+        for header in config.rawHeaders {
             if header.name.isEmpty || !header.name.utf8.allSatisfy(isTokenCharacter) {
                 return invalid("header name '\(printable(header.name))' is not an HTTP token")
             }

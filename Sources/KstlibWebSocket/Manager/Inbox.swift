@@ -58,6 +58,9 @@ final class Inbox: Sendable {
         self.scheduleWake = scheduleWake
     }
 
+    /// How many messages wait for a consumer (the queue-depth gauge).
+    var depth: Int { state.withLock { $0.messages.count } }
+
     /// Adds a message; `false` asks the producer to pause reading.
     func push(_ message: WebSocketMessage) -> Bool {
         var keepReading = true
@@ -72,7 +75,7 @@ final class Inbox: Sendable {
             }
             let mustWake = !state.waiters.isEmpty && !state.wakeScheduled
             if capacity > 0 && state.messages.count - state.waiters.count >= capacity {
-                switch policy {
+                switch policy.kind {
                 case .backpressure:
                     state.messages.append(message)
                     state.paused = true

@@ -85,7 +85,7 @@ extension WebSocketManager {
         let config = configuration
         if config.reconnectStrategy == .callbackControlled, let ask = config.shouldReconnect {
             while true {
-                switch await ask() {
+                switch await ask().choice {
                 case .now: return .zero
                 case .after(let delay): return delay
                 case .notYet: try await clock.sleep(for: config.reconnectCheckInterval)
@@ -136,7 +136,7 @@ extension WebSocketManager {
         let connection = try await withDeadline(
             timeout, clock: clock,
             timeoutError: {
-                WebSocketTimeoutError("no connection within \(timeout)", operation: "connect", timeout: timeout)
+                WebSocketTimeoutError("no connection within \(timeout)", operation: .connect, timeout: timeout)
             }
         ) {
             if let problem = LibWebSocketsRuntime.current.incompatibility {
@@ -169,7 +169,7 @@ extension WebSocketManager {
         -> LWSConnection.Options
     {
         var options = LWSConnection.Options(url: endpoint, address: address)
-        options.headers = config.headers
+        options.headers = config.rawHeaders
         options.subprotocols = config.subprotocols
         options.origin = config.origin
         options.maxMessageSize = config.maxMessageSize
@@ -184,7 +184,7 @@ extension WebSocketManager {
 
     /// The HTTP proxy to go through for `endpoint`, if any.
     func proxyServer(for endpoint: WebSocketURL) -> (host: String, port: Int)? {
-        switch configuration.proxy {
+        switch configuration.proxy.kind {
         case .none: return nil
         case .http(let host, let port): return (host, port)
         case .environment:
@@ -220,6 +220,7 @@ extension WebSocketManager {
             stats.connects += 1
             stats.lastConnectTime = Date()
         }
+        metrics?.connects.increment()
     }
 
     /// Bookkeeping after a successful attempt, off the loop thread.

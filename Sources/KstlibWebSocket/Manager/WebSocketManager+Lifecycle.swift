@@ -89,7 +89,7 @@ extension WebSocketManager {
         case .pingTimeout:
             return .failed(
                 WebSocketTimeoutError(
-                    "no pong within the ping timeout", operation: "ping", timeout: configuration.pingTimeout))
+                    "no pong within the ping timeout", operation: .ping, timeout: configuration.pingTimeout))
         case .dropped, .aborted, .handshakeFailed:
             let why = reason == .killed ? "the connection was killed" : "the connection dropped without a close frame"
             return .failed(WebSocketClosedError(why, code: .abnormalClosure))
@@ -102,6 +102,7 @@ extension WebSocketManager {
             if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
             stats.lastDisconnectTime = Date()
         }
+        metrics?.disconnected(reason)
         if let onDisconnect = configuration.onDisconnect { callbacks.run { try await onDisconnect(reason) } }
     }
 
@@ -139,7 +140,11 @@ extension WebSocketManager {
     /// message received, the `onDisconnect` of this close) have run, and none runs afterwards.
     /// Callbacks still running after another ``WebSocketConfiguration/closeTimeout`` are not
     /// waited for, and those not started by then are dropped.
-    public func close() async {
+    public func close() async { await close(code: .normalClosure) }
+
+    /// Closes like ``close()``, with `code` and `reason` in the close frame: for example
+    /// ``WebSocketCloseCode/goingAway`` (1001) when the process is shutting down.
+    public func close(code: WebSocketCloseCode, reason: String = "") async {
         let (connection, link, task, woken) = core.withLock {
             core -> (LWSConnection?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
@@ -160,7 +165,7 @@ extension WebSocketManager {
         woken.forEach { $0.resume(returning: true) }
         task?.cancel()
         if let connection {
-            connection.close(code: .normalClosure)
+            connection.close(code: code, reason: reason)
             if !(await waitFor({ $0 == .closed }, timeout: configuration.closeTimeout)) {
                 connection.abort()
                 _ = await waitFor({ $0 == .closed }, timeout: .seconds(5))

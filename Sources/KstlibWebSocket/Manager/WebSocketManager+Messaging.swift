@@ -19,6 +19,15 @@ extension WebSocketManager {
         try enqueue(.binary(data))
     }
 
+    /// Sends `message` as it is: text as a text message, bytes as a binary one, so an echo loop
+    /// needs no `switch`.
+    public func send(_ message: WebSocketMessage) async throws {
+        switch message {
+        case .text(let text): try enqueue(.text(text))
+        case .binary(let bytes): try enqueue(.binary(bytes))
+        }
+    }
+
     /// Encodes `value` as JSON and sends it as a text message.
     public func send<Value: Encodable>(json value: Value, encoder: JSONEncoder = JSONEncoder()) async throws {
         let data = try encoder.encode(value)
@@ -33,6 +42,10 @@ extension WebSocketManager {
         statistics.withLock { stats in
             stats.messagesSent += 1
             stats.bytesSent += frame.payloadCount
+        }
+        if let metrics {
+            metrics.messagesSent.increment()
+            metrics.bytesSent.increment(by: frame.payloadCount)
         }
     }
 
@@ -57,21 +70,23 @@ extension WebSocketManager {
             stats.lastMessageTime = Date()
         }
         if let onMessage = configuration.onMessage { callbacks.run { try await onMessage(message) } }
-        return inbox.push(message)
+        guard let metrics else { return inbox.push(message) }
+        metrics.messagesReceived.increment()
+        metrics.bytesReceived.increment(by: message.byteCount)
+        let keepReading = inbox.push(message)
+        metrics.queueDepth.record(inbox.depth)
+        return keepReading
     }
 
     func recordDrop(total: Int) {
         statistics.withLock { $0.messagesDropped = total }
-        if let onAlert = configuration.onAlert {
-            let url = self.url
-            callbacks.run {
-                try await onAlert("queue", "incoming queue full: message dropped", ["dropped": "\(total)", "url": url])
-            }
-        }
+        metrics?.messagesDropped.increment()
+        alert(.messageDropped, "incoming queue full: message dropped", droppedCount: total)
     }
 
     func recordRoundTrip(_ roundTrip: Duration) {
         statistics.withLock { $0.lastRoundTripTime = roundTrip }
+        if let metrics { ManagerMetrics.record(roundTrip, on: metrics.roundTrip) }
     }
 
     /// The next message.
@@ -85,7 +100,7 @@ extension WebSocketManager {
         return try await withDeadline(
             timeout, clock: clock,
             timeoutError: {
-                WebSocketTimeoutError("nothing received within \(timeout)", operation: "receive", timeout: timeout)
+                WebSocketTimeoutError("nothing received within \(timeout)", operation: .receive, timeout: timeout)
             }
         ) { [self] in
             try await nextOrClosed()
@@ -93,7 +108,7 @@ extension WebSocketManager {
     }
 
     private func nextOrClosed() async throws -> WebSocketMessage {
-        guard let message = try await inbox.next() else {
+        guard let message = try await inbox.next(reporting: metrics) else {
             throw WebSocketClosedError("the connection is closed", code: .normalClosure)
         }
         return message
@@ -104,9 +119,12 @@ extension WebSocketManager {
     /// The stream ends normally after ``close()`` or a server close with 1000/1001 that is not
     /// followed by a reconnect; it throws the error that ended the manager otherwise (for
     /// example ``WebSocketClosedError`` with code 1006 for a dropped connection, or
-    /// ``WebSocketReconnectError`` when reconnection gave up). Use one iterator at a time.
+    /// ``WebSocketReconnectError`` when reconnection gave up).
+    ///
+    /// One iterator at a time: while one is alive, another one throws
+    /// ``WebSocketStreamInUseError`` from its first `next()`.
     public func stream() -> WebSocketMessageStream {
-        WebSocketMessageStream(inbox: inbox)
+        WebSocketMessageStream(inbox: inbox, claim: iteratorClaim, url: url, metrics: metrics)
     }
 }
 
@@ -121,29 +139,50 @@ extension WebSocketMessage {
 
 /// The messages of a ``WebSocketManager``, as an `AsyncSequence`.
 ///
-/// Every stream of a manager reads the same queue: two iterators at once would split the
-/// messages between them, so use one at a time. See ``WebSocketManager/stream()`` for how it ends.
+/// Every stream of a manager reads the same queue, so one iterator may be alive at a time: a
+/// second throws ``WebSocketStreamInUseError``. See ``WebSocketManager/stream()`` for how it ends.
 public struct WebSocketMessageStream: AsyncSequence, Sendable {
     /// One whole message.
     public typealias Element = WebSocketMessage
     let inbox: Inbox
+    let claim: IteratorClaim
+    let url: String
+    let metrics: ManagerMetrics?
 
     /// Takes messages off the manager's incoming queue.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let inbox: Inbox
-        /// The next message; `nil` when the stream ended normally; throws the error that ended it.
+        /// `nil` when another iterator held the stream when this one was made.
+        let lease: IteratorClaim.Lease?
+        let url: String
+        let metrics: ManagerMetrics?
+
+        /// The next message; `nil` when the stream ended normally; throws the error that ended
+        /// it, or ``WebSocketStreamInUseError`` when another iterator holds the stream.
         public mutating func next() async throws -> WebSocketMessage? {
-            try await inbox.next()
+            guard lease != nil else { throw WebSocketStreamInUseError(url: url) }
+            return try await inbox.next(reporting: metrics)
         }
     }
 
     /// An iterator over the manager's incoming queue.
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(inbox: inbox, lease: claim.acquire(), url: url, metrics: metrics)
+    }
 
     /// The messages decoded from JSON as `T`.
     public func decoded<T: Decodable & Sendable>(as type: T.Type, using decoder: JSONDecoder = JSONDecoder())
         -> AsyncThrowingMapSequence<Self, T>
     {
         map { try $0.decode(type, using: decoder) }
+    }
+}
+
+extension Inbox {
+    /// The next message, reporting the queue depth it leaves behind to `metrics`.
+    func next(reporting metrics: ManagerMetrics?) async throws -> WebSocketMessage? {
+        let message = try await next()
+        metrics?.queueDepth.record(depth)
+        return message
     }
 }

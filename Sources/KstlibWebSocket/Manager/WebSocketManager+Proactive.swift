@@ -56,7 +56,7 @@ extension WebSocketManager {
         let clock = self.clock
         let wait: @Sendable () async throws -> Bool = {
             while true {
-                switch await decide() {
+                switch await decide().choice {
                 case .now: return true
                 case .after(let delay):
                     try await clock.sleep(for: delay)

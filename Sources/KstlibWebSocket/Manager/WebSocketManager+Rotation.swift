@@ -26,7 +26,7 @@ extension WebSocketManager {
             (newLink, newConnection) = try await attemptConnection(endpoint, standby: merger)
         } catch {
             endRotation(merger)
-            alert("rotation", "gapless rotation failed to open the new connection; falling back", ["error": "\(error)"])
+            alert(.rotationFallback, "gapless rotation failed to open the new connection; falling back", error: error)
             return false
         }
         send(subscriptionsOn: newConnection)
@@ -38,7 +38,7 @@ extension WebSocketManager {
             }) ?? false
         if !overlapped {
             for message in merger.forceSwitch() { _ = deliver(message) }
-            alert("rotation", "no common message within the overlap timeout; switched anyway", [:])
+            alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
         let oldConnection = core.withLock { core -> LWSConnection? in
             guard core.link === merger.old, core.state == .connected else { return nil }
@@ -83,12 +83,13 @@ extension WebSocketManager {
         endRotation(merger)
     }
 
-    func alert(_ channel: String, _ message: String, _ context: [String: String]) {
-        logger.notice("\(message)", metadata: context.mapValues { .string($0) })
-        if let onAlert = configuration.onAlert {
-            var context = context
-            context["url"] = url
-            callbacks.run { [context] in try await onAlert(channel, message, context) }
-        }
+    /// Logs an alert and hands it to ``WebSocketConfiguration/onAlert``.
+    func alert(
+        _ kind: WebSocketAlert.Kind, _ message: String, droppedCount: Int? = nil, error: (any Error)? = nil
+    ) {
+        let alert = WebSocketAlert(
+            kind: kind, message: message, url: url, droppedCount: droppedCount, underlyingError: error)
+        logger.notice("\(message)", metadata: alert.context.mapValues { .string($0) })
+        if let onAlert = configuration.onAlert { callbacks.run { try await onAlert(alert) } }
     }
 }

@@ -18,7 +18,9 @@ extension WebSocketManager {
             return (added, core.subscriptionRequestID, core.state == .connected)
         }
         guard connected, !added.isEmpty else { return }
-        for text in configuration.subscriptionFormat.messages(true, added, requestID) { try await send(text) }
+        for text in configuration.subscriptionFormat.messages(for: .subscribe, channels: added, requestID: requestID) {
+            try await send(text)
+        }
     }
 
     /// Unsubscribes from `channels`; they are no longer re-sent after reconnects.
@@ -35,7 +37,9 @@ extension WebSocketManager {
             return (removed, core.subscriptionRequestID, core.state == .connected)
         }
         guard connected, !removed.isEmpty else { return }
-        for text in configuration.subscriptionFormat.messages(false, removed, requestID) { try await send(text) }
+        for text in configuration.subscriptionFormat.messages(
+            for: .unsubscribe, channels: removed, requestID: requestID)
+        { try await send(text) }
     }
 
     /// Re-sends the whole set on a fresh connection.
@@ -50,7 +54,8 @@ extension WebSocketManager {
             return (core.subscriptions, core.subscriptionRequestID)
         }
         guard !channels.isEmpty else { return }
-        for text in configuration.subscriptionFormat.messages(true, channels, requestID) {
+        for text in configuration.subscriptionFormat.messages(for: .subscribe, channels: channels, requestID: requestID)
+        {
             if connection.send(.text(text)) {
                 statistics.withLock { stats in
                     stats.messagesSent += 1

@@ -27,7 +27,11 @@ public final class WebSocketManager: Sendable {
     let logger: Logger
     let endpoint: Result<WebSocketURL, WebSocketHandshakeFailure>
     let inbox: Inbox
+    /// Who holds ``stream()``: one iterator at a time.
+    let iteratorClaim = IteratorClaim()
     let statistics = Mutex(WebSocketStats())
+    /// The swift-metrics instruments, when ``WebSocketConfiguration/metrics`` is set.
+    let metrics: ManagerMetrics?
     let core = Mutex(Core())
     let callbacks: CallbackQueue
     /// The merger of a gapless rotation in progress.
@@ -83,6 +87,9 @@ public final class WebSocketManager: Sendable {
         self.logger = Logger(label: "kstlib.websocket")
         self.callbacks = CallbackQueue(logger: logger)
         self.endpoint = WebSocketURL.parse(url)
+        self.metrics = configuration.metrics.map {
+            ManagerMetrics(options: $0, host: (try? WebSocketURL.parse(url).get())?.host ?? "")
+        }
         let owner = WeakManager()
         self.inbox = Inbox(
             capacity: configuration.queueSize, policy: configuration.queueOverflowPolicy,
@@ -142,8 +149,9 @@ public final class WebSocketManager: Sendable {
     /// While the task runs, no connection of the loop is serviced: keep it short and never block.
     public var eventLoopExecutor: any TaskExecutor { loop }
 
-    /// Resets the statistics.
-    public func resetStats() { statistics.withLock { $0.reset() } }
+    /// Starts the statistics again from zero, now: the one way to reset them (``stats`` is a
+    /// snapshot, so resetting a copy would change nothing).
+    public func resetStats() { statistics.withLock { $0 = WebSocketStats() } }
 
     // MARK: State machine
 

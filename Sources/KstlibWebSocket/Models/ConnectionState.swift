@@ -21,8 +21,9 @@ public enum ConnectionState: String, Sendable, CaseIterable, CustomStringConvert
     /// ``WebSocketManager/shutdown()``).
     case closed
 
-    /// Whether ``WebSocketManager/connect()`` may start from here.
-    public var canConnect: Bool { self == .disconnected || self == .reconnecting }
+    /// Whether ``WebSocketManager/connect()`` may start from here: only `disconnected`. While
+    /// `reconnecting` the manager is already making its attempts, and `connect()` refuses.
+    public var canConnect: Bool { self == .disconnected }
     /// Whether messages may be sent.
     public var canSend: Bool { self == .connected }
     /// Whether the manager is finished for good.

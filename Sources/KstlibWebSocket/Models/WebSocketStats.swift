@@ -34,7 +34,7 @@ public struct WebSocketStats: Sendable, Equatable {
     public internal(set) var lastMessageTime: Date?
     /// The last keepalive round trip, ping to pong.
     public internal(set) var lastRoundTripTime: Duration?
-    /// When these statistics started (creation or the last ``reset()``).
+    /// When these statistics started (creation or the last ``WebSocketManager/resetStats()``).
     public internal(set) var startTime = Date()
 
     /// Zero counters, starting now.
@@ -45,7 +45,4 @@ public struct WebSocketStats: Sendable, Equatable {
 
     /// Time since the last connect, zero if never connected.
     public var connectionTime: Duration { lastConnectTime.map { .seconds(Date().timeIntervalSince($0)) } ?? .zero }
-
-    /// Starts counting again from zero.
-    public mutating func reset() { self = WebSocketStats() }
 }

@@ -285,7 +285,7 @@ extension WebSocketConfiguration {
     mutating func record(into log: EventLog<ManagerEvent>) {
         onConnect = { log.append(.connect) }
         onDisconnect = { log.append(.disconnect($0)) }
-        onAlert = { channel, message, _ in log.append(.alert(channel: channel, message: message)) }
+        onAlert = { log.append(.alert(channel: $0.channel, message: $0.message)) }
     }
 }
 
