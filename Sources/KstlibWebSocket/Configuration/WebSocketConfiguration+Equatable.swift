@@ -16,7 +16,7 @@ extension WebSocketConfiguration {
             && lhs.unrepresentableHeaders == rhs.unrepresentableHeaders && lhs.subprotocols == rhs.subprotocols
             && lhs.origin == rhs.origin && lhs.compression == rhs.compression && lhs.tls == rhs.tls
             && lhs.proxy == rhs.proxy && lhs.rotationOverlapTimeout == rhs.rotationOverlapTimeout
-            && lhs.metrics == rhs.metrics
+            && lhs.metrics == rhs.metrics && lhs.guardsPongs == rhs.guardsPongs
     }
 
     /// The stored properties `==` compares, and those it leaves out: a test checks that every
@@ -26,7 +26,7 @@ extension WebSocketConfiguration {
         "reconnectDelay", "maxReconnectDelay", "maxReconnectAttempts", "queueSize", "queueOverflowPolicy",
         "maxMessageSize", "disconnectCheckInterval", "reconnectCheckInterval", "disconnectMargin",
         "maxConnectionAge", "gaplessRotation", "additionalHeaders", "unrepresentableHeaders", "subprotocols",
-        "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics",
+        "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics", "guardsPongs",
     ]
     static let callbackProperties: Set<String> = [
         "subscriptionFormat", "shouldDisconnect", "shouldReconnect", "onConnect", "onDisconnect", "onMessage",
