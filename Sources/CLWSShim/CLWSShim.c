@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -76,8 +77,15 @@ enum lwss_peer_state lwss_peer_state(struct lws *wsi) {
     ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0)
         return LWSS_PEER_HEALTHY;
-    if (n == 0)
+    if (n == 0) {
+        // End of stream: a FIN leaves the socket in CLOSE_WAIT; a reset whose error was already
+        // read (by libwebsockets) leaves it CLOSED.
+        struct tcp_info info;
+        socklen_t size = sizeof(info);
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == 0 && info.tcpi_state == TCP_CLOSE)
+            return LWSS_PEER_FAILED;
         return LWSS_PEER_CLOSED;
+    }
     return (errno == EAGAIN || errno == EWOULDBLOCK) ? LWSS_PEER_HEALTHY : LWSS_PEER_FAILED;
 }
 

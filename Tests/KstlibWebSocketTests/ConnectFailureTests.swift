@@ -102,4 +102,25 @@ import Testing
         #expect(failure.kind == .badHandshake)
         #expect(failure.reason == "the server did not answer the upgrade request with a valid WebSocket handshake")
     }
+
+    /// The upgrade request goes out and the server ends the connection instead of answering.
+    @Test(arguments: [false, true])
+    func anUnansweredUpgradeSaysHowItEnded(reset: Bool) async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            if reset { peer.reset() } else { peer.close() }
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/"), configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        if reset {
+            #expect(failure.kind == .connectFailed, "\(failure)")
+            #expect(failure.socketError == .connectionReset)
+            #expect(failure.reason == "connection reset (ECONNRESET) before the upgrade was answered")
+        } else {
+            #expect(failure.kind == .badHandshake, "\(failure)")
+            #expect(failure.reason == "the server closed the connection without answering the upgrade request")
+        }
+    }
 }

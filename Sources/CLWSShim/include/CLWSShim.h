@@ -48,7 +48,8 @@ enum lwss_peer_state {
     LWSS_PEER_FAILED = 2,
 };
 
-/// A non-consuming look at the socket under `wsi` (one MSG_PEEK, non-blocking). Called only while
+/// A non-consuming look at the socket under `wsi` (one MSG_PEEK, non-blocking, and the TCP state
+/// when the stream has ended: a reset leaves it CLOSED, a FIN CLOSE_WAIT). Called only while
 /// libwebsockets is closing the connection, before it closes the descriptor.
 enum lwss_peer_state lwss_peer_state(struct lws *wsi);
 

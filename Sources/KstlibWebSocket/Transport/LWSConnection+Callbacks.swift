@@ -101,10 +101,7 @@ extension LWSConnection {
                 kind: .httpStatus, reason: "the server refused the upgrade with HTTP \(status)",
                 httpStatus: status, headers: responseHeaders(wsi), detail: detail)
         } else if requestSent {
-            failure = WebSocketHandshakeFailure(
-                kind: .badHandshake,
-                reason: "the server did not answer the upgrade request with a valid WebSocket handshake", detail: detail
-            )
+            failure = Self.unansweredUpgrade(peer: lwss_peer_state(wsi), detail: detail)
         } else if options.url.secure && lws_get_ssl(wsi) != nil {
             failure = WebSocketHandshakeFailure(
                 kind: .tls, reason: tlsVerifyError ?? "the TLS handshake did not complete", detail: detail)
@@ -114,6 +111,26 @@ extension LWSConnection {
             failure = ConnectFailureProbe.pending(options: options, detail: detail)
         }
         handshakeFailure = failure
+    }
+
+    /// The upgrade request went out and no valid answer came: the socket says whether the server
+    /// closed, reset, or answered with something that is not a WebSocket handshake.
+    static func unansweredUpgrade(peer: lwss_peer_state, detail: String?) -> WebSocketHandshakeFailure {
+        switch peer {
+        case LWSS_PEER_CLOSED:
+            return WebSocketHandshakeFailure(
+                kind: .badHandshake, reason: "the server closed the connection without answering the upgrade request",
+                detail: detail)
+        case LWSS_PEER_FAILED:
+            return WebSocketHandshakeFailure(
+                kind: .connectFailed, reason: "connection reset (ECONNRESET) before the upgrade was answered",
+                socketError: .connectionReset, detail: detail)
+        default:
+            return WebSocketHandshakeFailure(
+                kind: .badHandshake,
+                reason: "the server did not answer the upgrade request with a valid WebSocket handshake", detail: detail
+            )
+        }
     }
 
     /// Before the upgrade completes, a wss:// connection that ends may have been ended by the
