@@ -123,4 +123,29 @@ import Testing
             #expect(failure.reason == "the server closed the connection without answering the upgrade request")
         }
     }
+
+    /// In a network namespace of its own (no route anywhere), a connect fails with the operating
+    /// system's reason, in our words, whatever libwebsockets says: run through `kstlib-ws`, since
+    /// only a new process can enter the namespace.
+    @Test(.enabled(if: privateNetworkAvailable, "needs `unshare -n` (root or user namespaces)"))
+    func anUnreachableNetworkIsNamed() async throws {
+        guard let client = exampleExecutable("kstlib-ws") else { return }
+        let process = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/unshare"),
+            arguments: ["-n", client.path, "--no-reconnect", "--listen", "ws://192.0.2.1:9/"])
+        #expect(try await process.exit() == 1)
+        let line = try #require(process.stderr.events.first)
+        #expect(line.contains("network unreachable (ENETUNREACH) to 192.0.2.1:9"), "\(line)")
+    }
 }
+
+/// Whether this process may create a network namespace (`unshare -n true` succeeds).
+let privateNetworkAvailable: Bool = {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    probe.arguments = ["-n", "true"]
+    probe.standardError = FileHandle.nullDevice
+    guard (try? probe.run()) != nil else { return false }
+    probe.waitUntilExit()
+    return probe.terminationStatus == 0
+}()

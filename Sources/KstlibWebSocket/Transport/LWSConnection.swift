@@ -249,8 +249,8 @@ final class LWSConnection: @unchecked Sendable {
     /// The TCP connect failed and only the probe can say why (see ``ConnectFailureProbe``).
     private var needsConnectProbe: Bool {
         !aborted && !requestSent && handshakeFailure?.socketError == nil
-            && (handshakeFailure?.kind == .connectFailed || handshakeFailure?.kind == .proxy) && tlsAlert == nil
-            && tlsVerifyError == nil
+            && (handshakeFailure == nil || handshakeFailure?.kind == .connectFailed || handshakeFailure?.kind == .proxy)
+            && tlsAlert == nil && tlsVerifyError == nil
     }
 
     private func endReason() -> TransportEnd {
@@ -263,10 +263,13 @@ final class LWSConnection: @unchecked Sendable {
                 return .handshakeFailed(
                     WebSocketHandshakeFailure(kind: .tls, reason: tlsAlert, detail: handshakeFailure?.detail))
             }
+            if let handshakeFailure { return .handshakeFailed(handshakeFailure) }
+            // Ended without a CONNECTION_ERROR: before the request went out, the TCP connect failed.
             return .handshakeFailed(
-                handshakeFailure
-                    ?? WebSocketHandshakeFailure(
-                        kind: .connectFailed, reason: "the connection closed before the handshake completed"))
+                requestSent
+                    ? WebSocketHandshakeFailure(
+                        kind: .badHandshake, reason: "the connection closed before the handshake completed")
+                    : ConnectFailureProbe.pending(options: options, detail: nil))
         }
         if let violation { return .protocolViolation(violation) }
         if pingTimedOut { return .pingTimeout }
