@@ -60,6 +60,36 @@ int lwss_write_ws_flags(int initial, int is_start, int is_end) {
     return (int)lws_write_ws_flags(initial, is_start, is_end);
 }
 
+int lwss_set_client_key_mem(struct lws_context_creation_info *info, const void *key, size_t length) {
+#if LWS_LIBRARY_VERSION_NUMBER < 4001000
+    (void)info; (void)key; (void)length;
+    return -1;
+#else
+    if (!info)
+        return 0; // asked whether it is supported
+    info->client_ssl_key_mem = key;
+    info->client_ssl_key_mem_len = (unsigned int)length;
+    return 0;
+#endif
+}
+
+void lwss_set_connect_timeout(struct lws_context_creation_info *info, unsigned int seconds) {
+#if LWS_LIBRARY_VERSION_NUMBER < 4001000
+    (void)info; (void)seconds;
+#else
+    info->connect_timeout_secs = seconds;
+#endif
+}
+
+void lwss_sul_cancel(struct lws_context *context, lws_sorted_usec_list_t *sul) {
+#if LWS_LIBRARY_VERSION_NUMBER < 4001000
+    lws_sul_schedule(context, 0, sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
+#else
+    (void)context;
+    lws_sul_cancel(sul);
+#endif
+}
+
 void lwss_log(int level, const char *line) { _lws_log(level, "%s\n", line); }
 
 enum lwss_peer_state lwss_peer_state(struct lws *wsi) {

@@ -19,6 +19,7 @@
 import Foundation
 import Synchronization
 internal import CLibWebSockets
+internal import CLWSShim
 
 /// One /feed connection: joins the server's feed when it opens, leaves it when it closes, and
 /// acknowledges subscription requests the way /ticker does.
@@ -212,6 +213,8 @@ private final class FeedTimer {
         MemoryLayout<lws_sorted_usec_list_t>.alignment, MemoryLayout<UnsafeRawPointer>.alignment)
 
     private let block: UnsafeMutableRawPointer
+    /// The context it was last scheduled on (libwebsockets 4.0 cancels through it).
+    private var context: OpaquePointer?
     private var sul: UnsafeMutablePointer<lws_sorted_usec_list_t> {
         block.assumingMemoryBound(to: lws_sorted_usec_list_t.self)
     }
@@ -234,12 +237,13 @@ private final class FeedTimer {
 
     /// (Re)schedules the callback `microseconds` from now (service thread only).
     func schedule(on context: OpaquePointer, microseconds: Int64) {
+        self.context = context
         lws_sul_schedule(context, 0, sul, feedTimerCallback, lws_usec_t(microseconds))
     }
 
     /// Unlinks the timer if it is scheduled (service thread only).
     func cancel() {
-        lws_sul_cancel(sul)
+        if let context { lwss_sul_cancel(context, sul) }
     }
 }
 

@@ -35,6 +35,16 @@ void lwss_close_reason(struct lws *wsi, int status, unsigned char *buf, size_t l
 /// `lws_write_ws_flags` returning a plain int.
 int lwss_write_ws_flags(int initial, int is_start, int is_end);
 
+/// Sets a client private key held in memory (a PEM); libwebsockets 4.0 has no such field, and
+/// returns -1 there (only a key file would do). With `info` NULL it only answers whether it can.
+int lwss_set_client_key_mem(struct lws_context_creation_info *info, const void *key, size_t length);
+
+/// Sets the context's connect timeout (a backstop; 4.0 has no such field and keeps its default).
+void lwss_set_connect_timeout(struct lws_context_creation_info *info, unsigned int seconds);
+
+/// Unlinks a scheduled sul timer: `lws_sul_cancel` from 4.1, a cancelling `lws_sul_schedule` in 4.0.
+void lwss_sul_cancel(struct lws_context *context, lws_sorted_usec_list_t *sul);
+
 /// Emits one line through libwebsockets' own logger (the lwsl_* macros are variadic).
 void lwss_log(int level, const char *line);
 

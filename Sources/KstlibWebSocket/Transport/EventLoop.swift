@@ -142,7 +142,7 @@ final class EventLoop: @unchecked Sendable {
         info.pt_serv_buf_size = 64 * 1024
         // Our own timers govern connects; these are only backstops.
         info.timeout_secs = 120
-        info.connect_timeout_secs = 120
+        lwss_set_connect_timeout(&info, 120)
         info.fd_limit_per_thread = UInt32(FileDescriptorLimit.current)
         // Unretained: `self` outlives the context, which is destroyed at the end of this method.
         info.user = Unmanaged.passUnretained(self).toOpaque()

@@ -1,5 +1,6 @@
 // Client vhosts, created on first use and kept for the life of the context.
 internal import CLibWebSockets
+internal import CLWSShim
 import Foundation
 
 /// Creates and remembers one libwebsockets vhost per distinct ``VhostSettings``.
@@ -59,6 +60,12 @@ final class VhostRegistry {
             }
         }
         if let identity = settings.clientIdentity {
+            if case .pem = identity.privateKey, lwss_set_client_key_mem(nil, nil, 0) != 0 {
+                return .failure(
+                    WebSocketHandshakeFailure(
+                        kind: .tls,
+                        reason: "a client key given as PEM text needs libwebsockets 4.1 or later: use a key file"))
+            }
             if case .file(let path) = identity.certificate { info.client_ssl_cert_filepath = strings.copy(path) }
             if case .file(let path) = identity.privateKey { info.client_ssl_private_key_filepath = strings.copy(path) }
         }
@@ -100,8 +107,7 @@ final class VhostRegistry {
                     info.client_ssl_cert_mem_len = UInt32(certificate.count)
                 }
                 if !key.isEmpty {
-                    info.client_ssl_key_mem = keyBytes.baseAddress
-                    info.client_ssl_key_mem_len = UInt32(key.count)
+                    _ = lwss_set_client_key_mem(&info, keyBytes.baseAddress, key.count)
                 }
                 return body(&info)
             }
