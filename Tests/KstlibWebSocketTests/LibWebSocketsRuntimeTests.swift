@@ -26,6 +26,13 @@ import Testing
         }
     }
 
+    @Test func aLibraryOlderThan41IsRefused() {
+        #expect(
+            LibWebSocketsRuntime.incompatibility(loaded: "4.0.21", compiled: "4.0.21")
+                == "libwebsockets 4.0.21 is older than 4.1, the oldest version kstlib supports: install 4.1 or later")
+        #expect(LibWebSocketsRuntime.incompatibility(loaded: "5.0.0", compiled: "5.0.0") == nil)
+    }
+
     @Test func thePongGuardVerdictIsOneOfTwoOnceALoopHasRun() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

@@ -56,15 +56,27 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
             reportsProtocolViolations: true)
     }
 
-    /// A library whose major.minor differs from the headers' has other struct layouts and another
-    /// `LWS_PRE`: using it would corrupt memory, so connections are refused with this reason.
+    /// The oldest libwebsockets the library is verified on. 4.0 builds, but its keepalive pongs
+    /// never reach the client callback and its permessage-deflate fails the tests.
+    static let oldestSupported = (major: 4, minor: 1)
+
+    /// Why connections are refused on this library, or nil. A library whose major.minor differs
+    /// from the headers' has other struct layouts and another `LWS_PRE` (using it would corrupt
+    /// memory); one older than ``oldestSupported`` breaks guarantees the library makes.
     static func incompatibility(loaded: String, compiled: String) -> String? {
-        func majorMinor(_ version: String) -> [Substring] {
-            Array(version.split(whereSeparator: { !$0.isNumber }).prefix(2))
+        func majorMinor(_ version: String) -> [Int] {
+            Array(version.split(whereSeparator: { !$0.isNumber }).prefix(2)).compactMap { Int($0) }
         }
-        guard majorMinor(loaded) != majorMinor(compiled) else { return nil }
-        return "libwebsockets \(loaded) is loaded, but kstlib was compiled against the headers of "
-            + "\(compiled): rebuild against the installed libwebsockets"
+        let version = majorMinor(loaded)
+        if version != majorMinor(compiled) {
+            return "libwebsockets \(loaded) is loaded, but kstlib was compiled against the headers of "
+                + "\(compiled): rebuild against the installed libwebsockets"
+        }
+        if version.lexicographicallyPrecedes([oldestSupported.major, oldestSupported.minor]) {
+            return "libwebsockets \(loaded) is older than \(oldestSupported.major).\(oldestSupported.minor), "
+                + "the oldest version kstlib supports: install 4.1 or later"
+        }
+        return nil
     }
 
     private static let logger = Logger(label: "kstlib.websocket.runtime")
