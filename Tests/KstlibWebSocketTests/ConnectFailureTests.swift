@@ -134,7 +134,7 @@ import Testing
             URL(fileURLWithPath: "/usr/bin/unshare"),
             arguments: ["-n", client.path, "--no-reconnect", "--listen", "ws://192.0.2.1:9/"])
         #expect(try await process.exit() == 1)
-        let line = try #require(process.stderr.events.first)
+        let line = try #require(ownLines(process).first)
         #expect(line.contains("network unreachable (ENETUNREACH) to 192.0.2.1:9"), "\(line)")
     }
 }
