@@ -1,4 +1,5 @@
 // Every option of a WebSocketManager, named after kstlib.websocket's options.
+public import Logging
 
 /// The options of a ``WebSocketManager``.
 ///
@@ -37,6 +38,10 @@ public struct WebSocketConfiguration: Sendable {
     public var maxReconnectDelay: Duration = .seconds(60)
     /// Consecutive failed attempts before giving up with ``WebSocketReconnectError``.
     public var maxReconnectAttempts: Int = 10
+    /// Which failed attempts are retried: ``ConnectRetryPolicy/standard`` ends at once on a
+    /// failure no retry can fix (a certificate, a 403); kstlib retries everything
+    /// (``ConnectRetryPolicy/retryEverything``).
+    public var retryPolicy: ConnectRetryPolicy = .standard
 
     // MARK: Incoming queue
     /// How many received messages may wait for the consumer; 0 means unbounded.
@@ -77,6 +82,12 @@ public struct WebSocketConfiguration: Sendable {
     public var tls: TLSConfiguration = .init()
     /// An HTTP CONNECT proxy.
     public var proxy: ProxyConfiguration = .none
+
+    // MARK: Logging
+    /// Where the manager logs, so an application can label and route it; `nil` logs under the
+    /// label `kstlib.websocket`. Failures that are thrown to the caller (a failed connect, a
+    /// timed-out send) are logged at `debug` only: the caller decides whether they are errors.
+    public var logger: Logger? = nil
 
     // MARK: Callbacks
     /// Asked every ``disconnectCheckInterval`` while connected; `true` disconnects proactively.

@@ -18,8 +18,11 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         public static let invalidRequest = Kind(name: "invalidRequest")
         /// A proxy could not be reached or refused the `CONNECT`.
         public static let proxy = Kind(name: "proxy")
-        /// The host name did not resolve.
+        /// The host name does not resolve: it does not exist, or has no usable address.
         public static let dnsFailure = Kind(name: "dnsFailure")
+        /// The resolver could not answer for now (`EAI_AGAIN`: no reply from the name server,
+        /// or a temporary failure it reported); the same name may resolve on a later attempt.
+        public static let dnsTemporaryFailure = Kind(name: "dnsTemporaryFailure")
         /// The TCP connection was refused or could not be made.
         public static let connectFailed = Kind(name: "connectFailed")
         /// The server answered the upgrade with a status other than 101.

@@ -54,27 +54,37 @@ extension WebSocketManager {
 
     /// Makes up to `maxAttempts` attempts. A reconnect waits before every attempt
     /// (`reconnectDelay * 2^(n-1)` before attempt n with exponential backoff); an initial connect
-    /// tries at once and waits only before its retries.
+    /// tries at once and waits only before its retries. A failure the
+    /// ``WebSocketConfiguration/retryPolicy`` calls permanent ends the attempts at once.
     func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool, waitFirst: Bool? = nil) async throws
     {
         var attempt = 0
         let waitsFirst = waitFirst ?? reconnecting
+        var minimumDelay = Duration.zero
         while true {
             attempt += 1
             do {
                 let wait = waitsFirst ? attempt : attempt - 1
-                if wait > 0 { try await clock.sleep(for: try await delay(beforeRetry: wait)) }
+                if wait > 0 { try await clock.sleep(for: max(minimumDelay, try await delay(beforeRetry: wait))) }
                 try await attemptConnection(endpoint)
                 afterConnect(reconnecting: reconnecting)
                 return
             } catch {
                 let stillWanted = core.withLock { $0.state == .connecting || $0.state == .reconnecting }
-                if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled {
-                    throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
+                let decision = configuration.retryPolicy.decision(for: error)
+                if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled
+                    || !decision.retries
+                {
+                    throw finalError(
+                        error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted,
+                        permanent: !decision.retries)
                 }
+                minimumDelay = decision.minimumDelay ?? .zero
                 logger.debug(
                     "connection attempt failed, retrying",
-                    metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
+                    metadata: [
+                        "url": "\(url)", "attempt": "\(attempt)", "error": "\(error)", "decision": "\(decision)",
+                    ])
             }
         }
     }
@@ -96,17 +106,22 @@ extension WebSocketManager {
             attempt: retry, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
     }
 
-    private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool) -> any Error {
+    private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool, permanent: Bool)
+        -> any Error
+    {
         if !stillWanted {
             return WebSocketConnectionError(
                 "the manager was closed while connecting", url: url, attempts: attempts, lastError: error)
         }
+        let why = permanent ? " (not retried: the failure is permanent)" : ""
         if reconnecting {
+            let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
             return WebSocketReconnectError(
-                "could not reconnect to \(url) after \(attempts) attempts", attempts: attempts, lastError: error)
+                "could not reconnect to \(url) after \(tries)\(why)", attempts: attempts, lastError: error)
         }
         if let timeout = error as? WebSocketTimeoutError { return timeout }
-        return WebSocketConnectionError("could not connect to \(url)", url: url, attempts: attempts, lastError: error)
+        return WebSocketConnectionError(
+            "could not connect to \(url)\(why)", url: url, attempts: attempts, lastError: error)
     }
 
     /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.

@@ -80,7 +80,7 @@ public final class WebSocketManager: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.loop = loop
-        self.logger = Logger(label: "kstlib.websocket")
+        self.logger = configuration.logger ?? Logger(label: "kstlib.websocket")
         self.callbacks = CallbackQueue(logger: logger)
         self.endpoint = WebSocketURL.parse(url)
         let owner = WeakManager()

@@ -33,7 +33,8 @@ enum Resolver {
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
             let why = String(cString: gai_strerror(status))
-            return .failure(WebSocketHandshakeFailure(kind: .dnsFailure, reason: "cannot resolve '\(host)': \(why)"))
+            let kind: WebSocketHandshakeFailure.Kind = status == EAI_AGAIN ? .dnsTemporaryFailure : .dnsFailure
+            return .failure(WebSocketHandshakeFailure(kind: kind, reason: "cannot resolve '\(host)': \(why)"))
         }
         defer { freeaddrinfo(list) }
         var candidates: [String] = []
