@@ -75,9 +75,12 @@ extension WebSocketManager {
                 if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled
                     || !decision.retries
                 {
-                    throw finalError(
+                    let failure = finalError(
                         error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted,
                         permanent: !decision.retries)
+                    // Thrown to the caller, or ending the stream: theirs to judge, so only debug here.
+                    logger.debug("connection attempts ended", metadata: ["url": "\(url)", "error": "\(failure)"])
+                    throw failure
                 }
                 minimumDelay = decision.minimumDelay ?? .zero
                 logger.debug(

@@ -4,7 +4,7 @@ import Logging
 
 /// Hands libwebsockets' log lines to swift-log under the label `kstlib.websocket.libwebsockets`.
 ///
-/// Quiet by default: only libwebsockets errors are forwarded. Set `KSTLIB_LWS_LOG` to a
+/// Quiet by default: only libwebsockets errors are forwarded, at `notice` level. Set `KSTLIB_LWS_LOG` to a
 /// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. The C hook
 /// itself always listens to INFO lines, because that is where libwebsockets 4.1 reports a client
 /// parser failure (see `ProtocolFailureProbe`).
@@ -17,9 +17,11 @@ enum LogBridge {
         lwss_install_log(mask, logBridgeSink)
     }()
 
+    /// libwebsockets' ERR lines become `notice`: they accompany failures (a refused port, a
+    /// certificate) that reach the application as thrown errors, which it alone may call errors.
     static func level(for lwsLevel: Int32) -> Logger.Level {
         switch lwsLevel {
-        case 1: return .error
+        case 1: return .notice
         case 2: return .warning
         case 4: return .notice
         case 8: return .info
