@@ -53,6 +53,14 @@ public struct WebSocketConfiguration: Sendable {
     /// exhaust memory.
     public var maxMessageSize: Int = 16 * 1024 * 1024
 
+    // MARK: Outgoing buffer
+    /// How many bytes may wait to be sent before `send` suspends (send-side flow control).
+    public var sendBuffer: SendBuffer = .init()
+    /// How long a `send` may wait for room in ``sendBuffer`` before it throws
+    /// ``WebSocketTimeoutError`` with operation `"send"`, the message not sent; `nil` waits as
+    /// long as the connection lives.
+    public var sendTimeout: Duration? = .seconds(30)
+
     // MARK: Proactive control
     /// How often ``shouldDisconnect`` is asked.
     public var disconnectCheckInterval: Duration = .seconds(10)

@@ -16,6 +16,7 @@ extension LWSConnection {
             return receive(wsi: wsi, input: input, length: length)
         case LWS_CALLBACK_CLIENT_WRITEABLE:
             ProtocolFailureProbe.forget()
+            defer { noteWritten() }
             return writeable(wsi: wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
             receivedPong()
