@@ -1,5 +1,6 @@
 // Name resolution off the event-loop thread.
 import Foundation
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -12,12 +13,22 @@ import Foundation
 /// numeric address (the name still goes in `Host` and SNI).
 enum Resolver {
     /// The numeric address to connect to for `host`, preferring IPv4 like most clients.
-    static func resolve(_ host: String) async throws(WebSocketHandshakeFailure) -> String {
+    ///
+    /// Cancellation (the connect timeout) returns at once with `CancellationError`:
+    /// `getaddrinfo` cannot be interrupted, so its worker finishes on its own (within the
+    /// resolver's own timeout) and its answer is dropped, but the connect no longer waits for it.
+    static func resolve(_ host: String) async throws -> String {
         if isNumeric(host) { return host }
-        let result: Result<String, WebSocketHandshakeFailure> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: lookUp(host)) }
+        let answer = OneShot<String>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+                answer.install(continuation)
+                if Task.isCancelled { answer.resume(with: .failure(CancellationError())) }
+                DispatchQueue.global().async { answer.resume(with: lookUp(host).mapError { $0 }) }
+            }
+        } onCancel: {
+            answer.resume(with: .failure(CancellationError()))
         }
-        return try result.get()
     }
 
     static func isNumeric(_ host: String) -> Bool {
@@ -55,5 +66,25 @@ enum Resolver {
             info.ai_addr, info.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
         guard status == 0 else { return nil }
         return String(cBuffer: buffer)
+    }
+}
+
+/// A continuation resumed by whichever comes first, the answer or the cancellation; later
+/// offers are dropped.
+private final class OneShot<Value: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Value, any Error>?, done: Bool)>((nil, false))
+
+    func install(_ continuation: CheckedContinuation<Value, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func resume(with result: Result<Value, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard !state.done, let continuation = state.continuation else { return nil }
+            state.done = true
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(with: result)
     }
 }
