@@ -16,7 +16,13 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         /// The request itself is invalid (a header with CR/LF/NUL, a reserved header, a bad
         /// subprotocol token); nothing was sent.
         public static let invalidRequest = Kind(name: "invalidRequest")
-        /// A proxy could not be reached or refused the `CONNECT`.
+        /// The HTTP proxy could not be reached, refused the `CONNECT` (its status and headers
+        /// are in ``WebSocketHandshakeFailure/httpStatus`` and ``WebSocketHandshakeFailure/headers``),
+        /// or the tunnel failed before the upgrade. What the target answers through a working
+        /// tunnel keeps its own kind (``httpStatus``, ``tls``).
+        ///
+        /// libwebsockets 4.1 drops a proxy's refusal, so the manager learns the status by asking
+        /// the proxy once more, right after the failed attempt.
         public static let proxy = Kind(name: "proxy")
         /// The host name does not resolve: it does not exist, or has no usable address.
         public static let dnsFailure = Kind(name: "dnsFailure")

@@ -158,11 +158,13 @@ extension WebSocketManager {
             }
         ) {
             var options: LWSConnection.Options
+            var proxyAddress: String?
             if let proxy {
                 // The proxy resolves the target; we resolve only the proxy, off the loop.
-                let proxyAddress = try await Resolver.resolve(proxy.host)
+                let address = try await Resolver.resolve(proxy.host)
+                proxyAddress = address
                 options = Self.transportOptions(config, endpoint: endpoint, address: endpoint.host)
-                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: proxyAddress, port: proxy.port))
+                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: address, port: proxy.port))
             } else {
                 let address = try await Resolver.resolve(endpoint.host)
                 options = Self.transportOptions(config, endpoint: endpoint, address: address)
@@ -174,7 +176,14 @@ extension WebSocketManager {
                 link.detach()
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
             }
-            try await link.waitOpen()
+            do {
+                try await link.waitOpen()
+            } catch let failure as WebSocketHandshakeFailure {
+                guard let proxy, let proxyAddress else { throw failure }
+                throw try await Self.proxyFailure(
+                    failure, proxy: proxy, address: proxyAddress, target: endpoint.authority,
+                    probeTimeout: min(timeout, .seconds(2)))
+            }
             return connection
         }
         return (link, connection)

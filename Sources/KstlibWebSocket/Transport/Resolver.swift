@@ -1,6 +1,5 @@
 // Name resolution off the event-loop thread.
 import Foundation
-import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -19,16 +18,7 @@ enum Resolver {
     /// resolver's own timeout) and its answer is dropped, but the connect no longer waits for it.
     static func resolve(_ host: String) async throws -> String {
         if isNumeric(host) { return host }
-        let answer = OneShot<String>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
-                answer.install(continuation)
-                if Task.isCancelled { answer.resume(with: .failure(CancellationError())) }
-                DispatchQueue.global().async { answer.resume(with: lookUp(host).mapError { $0 }) }
-            }
-        } onCancel: {
-            answer.resume(with: .failure(CancellationError()))
-        }
+        return try await OneShot.run { lookUp(host) }.get()
     }
 
     static func isNumeric(_ host: String) -> Bool {
@@ -66,25 +56,5 @@ enum Resolver {
             info.ai_addr, info.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
         guard status == 0 else { return nil }
         return String(cBuffer: buffer)
-    }
-}
-
-/// A continuation resumed by whichever comes first, the answer or the cancellation; later
-/// offers are dropped.
-private final class OneShot<Value: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<Value, any Error>?, done: Bool)>((nil, false))
-
-    func install(_ continuation: CheckedContinuation<Value, any Error>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    func resume(with result: Result<Value, any Error>) {
-        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
-            guard !state.done, let continuation = state.continuation else { return nil }
-            state.done = true
-            state.continuation = nil
-            return continuation
-        }
-        continuation?.resume(with: result)
     }
 }
