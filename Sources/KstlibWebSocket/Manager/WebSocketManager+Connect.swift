@@ -67,7 +67,7 @@ extension WebSocketManager {
                 let wait = waitsFirst ? attempt : attempt - 1
                 if wait > 0 { try await clock.sleep(for: max(minimumDelay, try await delay(beforeRetry: wait))) }
                 try await attemptConnection(endpoint)
-                afterConnect(reconnecting: reconnecting)
+                afterConnect()
                 return
             } catch {
                 let stillWanted = core.withLock { $0.state == .connecting || $0.state == .reconnecting }
@@ -222,35 +222,43 @@ extension WebSocketManager {
             // A rotation's new connection stays beside the current one until the merge switches.
             return rotation.withLock { $0 === merger }
         }
-        let (adopted, woken) = core.withLock { core -> (Bool, [CheckedContinuation<Bool, Never>]) in
+        let (adopted, reconnected, woken) = core.withLock {
+            core -> (Bool, Bool, [CheckedContinuation<Bool, Never>]) in
             guard link.generation == core.generation, core.state == .connecting || core.state == .reconnecting else {
-                return (false, [])
+                return (false, false, [])
             }
+            let reconnected = core.state == .reconnecting
             core.connection = connection
             core.link = link
             core.subprotocol = subprotocol
             core.compressed = compressed
             core.connectedAt = .now
-            return (true, Self.transition(&core, to: .connected))
+            return (true, reconnected, Self.transition(&core, to: .connected))
         }
-        if adopted { recordConnect() }
+        if adopted {
+            // The subscriptions go out before onConnect is queued: it may rely on them.
+            send(subscriptionsOn: connection)
+            recordConnect(reconnected: reconnected)
+        }
         woken.forEach { $0.resume(returning: true) }
         return adopted
     }
 
-    func recordConnect() {
+    /// Counts a connect and queues `onConnect`, at the moment the connection became current
+    /// (on the loop thread for a plain connect): its messages and its end are reported after
+    /// this, so `onConnect` always comes before them.
+    func recordConnect(reconnected: Bool = false) {
         statistics.withLock { stats in
             stats.connects += 1
+            if reconnected { stats.reconnects += 1 }
             stats.lastConnectTime = Date()
         }
+        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
     }
 
     /// Bookkeeping after a successful attempt, off the loop thread.
-    func afterConnect(reconnecting: Bool) {
-        if reconnecting { statistics.withLock { $0.reconnects += 1 } }
+    func afterConnect() {
         logger.debug("connected", metadata: ["url": "\(url)"])
-        resendSubscriptions()
         startProactiveChecks()
-        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
     }
 }

@@ -64,7 +64,6 @@ extension WebSocketManager {
         recordDisconnect(reason)
         recordConnect()
         startProactiveChecks()
-        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
         return true
     }
 
