@@ -20,6 +20,7 @@ import Testing
             peer.reset()
         }
         defer { server.stop() }
+        var connected = 0
         for round in 0..<100 {
             let log = EventLog<String>()
             let config = testConfiguration {
@@ -35,10 +36,13 @@ import Testing
                 #expect(log.events.isEmpty, "round \(round): \(log.events)")
                 continue
             }
+            connected += 1
             _ = try await within { await drain(manager) }
             #expect(await log.wait(count: 3, timeout: .seconds(10)), "round \(round): \(log.events)")
             #expect(log.events == ["connect", "message first", "disconnect networkError"], "round \(round)")
             await manager.close()
         }
+        // Most rounds connect: the race is provoked, not dodged.
+        #expect(connected >= 50, "\(connected) rounds connected")
     }
 }
