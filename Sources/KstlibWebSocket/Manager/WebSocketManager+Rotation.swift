@@ -37,7 +37,11 @@ extension WebSocketManager {
                 await merger.waitForSwitch()
             }) ?? false
         if !overlapped {
-            for message in merger.forceSwitch() { _ = deliver(message) }
+            // On the loop thread, where both connections deliver: no message of either can be
+            // handed over between the switch and the flush of what the new one held.
+            await withTaskExecutorPreference(loop) {
+                for message in merger.forceSwitch() { _ = self.deliver(message) }
+            }
             alert("rotation", "no common message within the overlap timeout; switched anyway", [:])
         }
         let oldConnection = core.withLock { core -> LWSConnection? in
