@@ -24,9 +24,7 @@ import KstlibWebSocketServer
             $0.reconnectStrategy = .immediate
         }
         let manager = WebSocketManager(url: "ws://feed.example:80/", configuration: config)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 1)
         #expect(error.httpStatus == 407)
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
@@ -48,9 +46,7 @@ import KstlibWebSocketServer
         }
         let target = refusedPort()
         let manager = WebSocketManager(url: "ws://127.0.0.1:\(target)/", configuration: config)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 2)
         #expect(error.httpStatus == 502)
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
@@ -64,9 +60,7 @@ import KstlibWebSocketServer
     @Test func aProxyThatIsDownIsAProxyFailureNotTheTargets() async throws {
         let down = refusedPort()
         let manager = WebSocketManager(url: "ws://feed.example:80/", configuration: through(down))
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.httpStatus == nil)
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
         #expect(failure.kind == .proxy)
@@ -84,9 +78,7 @@ import KstlibWebSocketServer
         let proxy = try ConnectProxy()
         defer { proxy.stop() }
         let manager = WebSocketManager(url: server.url("/"), configuration: through(proxy.port))
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.httpStatus == 403)
         #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .httpStatus)
     }

@@ -25,9 +25,7 @@ import KstlibWebSocketServer
         let server = try rejecting(403, "Forbidden")
         defer { server.stop() }
         let (manager, clock) = defaultManager(server.url("/feed"))
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 1)
         #expect(error.httpStatus == 403)
         #expect(error.message == "could not connect to \(server.url("/feed")) (not retried: the failure is permanent)")
@@ -45,9 +43,7 @@ import KstlibWebSocketServer
                 privateKeyPath: certificates.untrustedServer.keyPath))
         defer { server.stop() }
         let (manager, clock) = defaultManager(server.url("/echo"))
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 1)
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
         #expect(failure.kind == .tls)
@@ -55,46 +51,41 @@ import KstlibWebSocketServer
         #expect(clock.delays.isEmpty, "no backoff before giving up: \(clock.delays)")
     }
 
-    @Test func serviceUnavailableIsRetriedNoSoonerThanRetryAfter() async throws {
-        let server = try rejecting(503, "Service Unavailable", headers: ["Retry-After: 7"])
+    /// Connects to a server answering `status` with `Retry-After: retryAfter` every time, with
+    /// `attempts` attempts of `strategy` (base 1 s); the error and the backoffs asked for.
+    func retried(
+        _ status: Int, _ reason: String, retryAfter: Int, attempts: Int, strategy: ReconnectStrategy
+    ) async throws -> (error: WebSocketConnectionError, url: String, delays: [Duration]) {
+        let server = try rejecting(status, reason, headers: ["Retry-After: \(retryAfter)"])
         defer { server.stop() }
         let clock = recordingClock()
         let config = testConfiguration {
             $0.autoReconnect = true
             $0.connectionTimeout = .seconds(10) // a real-time timeout for the recording clock
-            $0.maxReconnectAttempts = 3
-            $0.reconnectStrategy = .fixedDelay
+            $0.maxReconnectAttempts = attempts
+            $0.reconnectStrategy = strategy
             $0.reconnectDelay = .seconds(1)
         }
         let manager = WebSocketManager(url: server.url("/"), configuration: config, clock: clock)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        return (try await connectFailure(manager), server.url("/"), clock.delays)
+    }
+
+    @Test func serviceUnavailableIsRetriedNoSoonerThanRetryAfter() async throws {
+        let (error, url, delays) = try await retried(
+            503, "Service Unavailable", retryAfter: 7, attempts: 3, strategy: .fixedDelay)
         #expect(error.attempts == 3)
         #expect(error.httpStatus == 503)
-        #expect(error.message == "could not connect to \(server.url("/"))")
-        #expect(clock.delays == [.seconds(7), .seconds(7)])
+        #expect(error.message == "could not connect to \(url)")
+        #expect(delays == [.seconds(7), .seconds(7)])
     }
 
     @Test func tooManyRequestsWaitsForTheLongerOfRetryAfterAndTheBackoff() async throws {
-        let server = try rejecting(429, "Too Many Requests", headers: ["Retry-After: 3"])
-        defer { server.stop() }
-        let clock = recordingClock()
-        let config = testConfiguration {
-            $0.autoReconnect = true
-            $0.connectionTimeout = .seconds(10) // a real-time timeout for the recording clock
-            $0.maxReconnectAttempts = 4
-            $0.reconnectStrategy = .exponentialBackoff
-            $0.reconnectDelay = .seconds(1)
-        }
-        let manager = WebSocketManager(url: server.url("/"), configuration: config, clock: clock)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let (error, _, delays) = try await retried(
+            429, "Too Many Requests", retryAfter: 3, attempts: 4, strategy: .exponentialBackoff)
         #expect(error.attempts == 4)
         #expect(error.httpStatus == 429)
         // Backoff 1, 2, 4 s; Retry-After raises the first two to 3 s.
-        #expect(clock.delays == [.seconds(3), .seconds(3), .seconds(4)])
+        #expect(delays == [.seconds(3), .seconds(3), .seconds(4)])
     }
 
     @Test func aReplacedPolicyDecides() async throws {
@@ -111,9 +102,7 @@ import KstlibWebSocketServer
             }
         }
         let manager = WebSocketManager(url: server.url("/"), configuration: config)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 3)
         #expect(asked.events.count == 3)
         #expect(
@@ -130,9 +119,7 @@ import KstlibWebSocketServer
             $0.retryPolicy = .retryEverything
         }
         let manager = WebSocketManager(url: server.url("/"), configuration: config)
-        let error = try await #require(throws: WebSocketConnectionError.self) {
-            try await within { try await manager.connect() }
-        }
+        let error = try await connectFailure(manager)
         #expect(error.attempts == 2)
         #expect(server.acceptedCount == 2)
     }

@@ -90,15 +90,23 @@ import KstlibWebSocketServer
         await manager.close()
     }
 
-    @Test func aCancelledSenderLeavesNothingBehind() async throws {
+    /// A black-holed connection and a producer (no send timeout) parked at the high watermark.
+    func parkedProducer() async throws -> (
+        EmbeddedWebSocketServer, FaultProxy, WebSocketManager,
+        Task<(sent: Int, peak: Int, error: (any Error)?), any Error>
+    ) {
         let (server, proxy, manager) = try await connected { $0.sendTimeout = nil }
-        defer { server.stop() }
-        defer { proxy.stop() }
         proxy.blackHole(.existing)
-        // Fill up until a send has to wait, in a task the test then cancels.
         let producer = Task { try await Self.produce(manager, count: 1_000_000) }
         #expect(await waitUntil { Self.waitingSenders(manager) == 1 }, "the producer to wait for room")
         #expect(manager.stats.bytesWaiting >= Self.high - Self.messageSize)
+        return (server, proxy, manager, producer)
+    }
+
+    @Test func aCancelledSenderLeavesNothingBehind() async throws {
+        let (server, proxy, manager, producer) = try await parkedProducer()
+        defer { server.stop() }
+        defer { proxy.stop() }
         producer.cancel()
         let run = try await within { try await producer.value }
         #expect(run.error is CancellationError, "\(String(describing: run.error))")
@@ -114,13 +122,9 @@ import KstlibWebSocketServer
     /// The connection ends (killed here: a reset from the network may still let a last write
     /// through first) while a sender waits for room: it is refused, not left waiting.
     @Test func sendersWaitingWhenTheConnectionEndsAreRefused() async throws {
-        let (server, proxy, manager) = try await connected { $0.sendTimeout = nil }
+        let (server, proxy, manager, producer) = try await parkedProducer()
         defer { server.stop() }
         defer { proxy.stop() }
-        proxy.blackHole(.existing)
-        let producer = Task { try await Self.produce(manager, count: 1_000_000) }
-        #expect(await waitUntil { Self.waitingSenders(manager) == 1 }, "the producer to wait for room")
-        #expect(manager.stats.bytesWaiting >= Self.high - Self.messageSize)
         manager.kill()
         let run = try await within { try await producer.value }
         let refused = try #require(run.error as? WebSocketConnectionError, "\(String(describing: run.error))")

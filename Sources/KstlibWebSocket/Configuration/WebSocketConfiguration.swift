@@ -102,7 +102,9 @@ public struct WebSocketConfiguration: Sendable {
     public var shouldDisconnect: (@Sendable () async -> Bool)? = nil
     /// Asked every ``reconnectCheckInterval`` after a proactive disconnect.
     public var shouldReconnect: (@Sendable () async -> ReconnectDecision)? = nil
-    /// Called after every successful connect (and reconnect).
+    /// Called after every successful connect (and reconnect). Callbacks run in the order things
+    /// happened: a connection's `onConnect` always comes before its messages and its
+    /// `onDisconnect`, and its subscriptions were already sent.
     public var onConnect: (@Sendable () async throws -> Void)? = nil
     /// Called after every disconnect with its reason.
     public var onDisconnect: (@Sendable (DisconnectReason) async throws -> Void)? = nil
