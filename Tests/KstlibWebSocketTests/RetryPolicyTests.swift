@@ -16,9 +16,13 @@ import KstlibWebSocketServer
 
     /// The default configuration (10 attempts, exponential backoff), with a clock that records
     /// every backoff the manager asks for; the connect timeout runs in real time.
-    func defaultManager(_ url: String) -> (WebSocketManager, RecordingClock) {
+    func defaultManager(_ url: String, _ adjust: (inout WebSocketConfiguration) -> Void = { _ in }) -> (
+        WebSocketManager, RecordingClock
+    ) {
         let clock = recordingClock()
-        return (WebSocketManager(url: url, configuration: WebSocketConfiguration(), clock: clock), clock)
+        var config = WebSocketConfiguration()
+        adjust(&config)
+        return (WebSocketManager(url: url, configuration: config, clock: clock), clock)
     }
 
     @Test func theDefaultConfigurationEndsAForbiddenUpgradeAfterOneAttempt() async throws {
@@ -86,6 +90,19 @@ import KstlibWebSocketServer
         #expect(error.httpStatus == 429)
         // Backoff 1, 2, 4 s; Retry-After raises the first two to 3 s.
         #expect(delays == [.seconds(3), .seconds(3), .seconds(4)])
+    }
+
+    @Test func aSubprotocolWeDidNotOfferEndsAfterOneAttempt() async throws {
+        let server = try RawWebSocketServer { peer in
+            try peer.acceptUpgrade(try peer.readRequest(), subprotocol: "not-offered")
+            _ = peer.waitForEOF(timeout: .seconds(5))
+        }
+        defer { server.stop() }
+        let (manager, clock) = defaultManager(server.url("/")) { $0.subprotocols = ["v1"] }
+        let error = try await connectFailure(manager)
+        #expect(error.attempts == 1)
+        #expect((error.lastError as? WebSocketHandshakeFailure)?.kind == .badHandshake, "\(error)")
+        #expect(clock.delays.isEmpty, "no backoff before giving up: \(clock.delays)")
     }
 
     @Test func aReplacedPolicyDecides() async throws {
