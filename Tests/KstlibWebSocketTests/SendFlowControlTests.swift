@@ -134,6 +134,12 @@ import KstlibWebSocketServer
         #expect(manager.stats.bytesWaiting == 0)
     }
 
+    @Test func watermarksAreKeptInOrder() {
+        #expect(WebSocketConfiguration.SendBuffer().effective == (1 << 20, 256 << 10))
+        #expect(WebSocketConfiguration.SendBuffer(highWatermark: 100, lowWatermark: 500).effective == (100, 100))
+        #expect(WebSocketConfiguration.SendBuffer(highWatermark: 0, lowWatermark: -1).effective == (1, 0))
+    }
+
     /// Sends numbered messages as fast as `send` returns, until `count` or a send fails; the
     /// highest ``WebSocketStats/bytesWaiting`` seen after each send.
     static func produce(_ manager: WebSocketManager, count: Int) async throws -> (
