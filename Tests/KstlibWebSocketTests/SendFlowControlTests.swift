@@ -119,18 +119,25 @@ import KstlibWebSocketServer
         await manager.close()
     }
 
-    /// The connection ends (killed here: a reset from the network may still let a last write
-    /// through first) while a sender waits for room: it is refused, not left waiting.
+    /// The connection ends (killed here) while a sender waits for room: it is refused, not left
+    /// waiting. The buffer holds one 32 MiB message, more than every kernel buffer on the black
+    /// holed path can take, so it can never drain to the low watermark and let the sender in.
     @Test func sendersWaitingWhenTheConnectionEndsAreRefused() async throws {
-        let (server, proxy, manager, producer) = try await parkedProducer()
+        let (server, proxy, manager) = try await connected { $0.sendTimeout = nil }
         defer { server.stop() }
         defer { proxy.stop() }
+        proxy.blackHole(.existing)
+        try await manager.send([UInt8](repeating: 7, count: 32 << 20))
+        let sender = Task { try await manager.send("waits") }
+        #expect(await waitUntil { Self.waitingSenders(manager) == 1 }, "the sender to wait for room")
         manager.kill()
-        let run = try await within { try await producer.value }
-        let refused = try #require(run.error as? WebSocketConnectionError, "\(String(describing: run.error))")
+        let refused = try await #require(throws: WebSocketConnectionError.self) {
+            try await within { try await sender.value }
+        }
         #expect(refused.attempts == 0)
         #expect(refused.url == proxy.url("/echo"))
         #expect(refused.message == "cannot send: the connection ended before the message was sent")
+        #expect(manager.stats.messagesSent == 1)
         #expect(manager.stats.bytesWaiting == 0)
     }
 
