@@ -182,7 +182,8 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         await manager.close()
     }
 
-    @Test func killIsReactiveAndReconnects() async throws {
+    /// kstlib's kill(): immediate, reactive, and no automatic reconnect even with autoReconnect on.
+    @Test func killIsImmediateAndNeverReconnects() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
         let clock = recordingClock()
@@ -192,17 +193,53 @@ func recordingClock() -> RecordingClock { RecordingClock(realTimeFrom: .seconds(
         try await manager.connect()
         manager.kill()
 
-        #expect(await log.wait(count: 3))
-        #expect(log.events == [.connect, .disconnect(.killed), .connect])
-        #expect(manager.state == .connected)
-        #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .reconnecting, .connected])
-        #expect(manager.stats.reconnects == 1)
+        // Already done when kill() returns.
+        #expect(manager.state == .disconnected)
+        #expect(manager.isDead)
+        #expect(manager.stats.disconnects == 1)
         #expect(manager.stats.reactiveDisconnects == 1)
-        #expect(manager.stats.proactiveDisconnects == 0)
-        #expect(await waitUntil { server.totalConnections == 2 })
+        #expect(manager.lastClose == WebSocketClose(code: .abnormalClosure, reason: "", byServer: false))
+        let (_, error) = try await within { await drain(manager) }
+        let closed = try #require(error as? WebSocketClosedError, "\(String(describing: error))")
+        #expect(closed.message == "the connection was killed")
+        #expect(closed.code == .abnormalClosure)
+        // The server saw the connection go, and nothing followed: no backoff, no second connection.
+        #expect(
+            await waitUntil { server.totalConnections == 1 && server.connectionCount == 0 },
+            "the server to see the killed connection open and end")
+        #expect(await log.wait(count: 2))
+        #expect(log.events == [.connect, .disconnect(.killed)])
+        #expect(clock.delays.isEmpty, "\(clock.delays)")
+        #expect(server.totalConnections == 1)
+        #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .disconnected])
+
+        // Reconnecting is the application's call; the stream then carries on.
+        try await within { try await manager.connect() }
         try await manager.send("after kill")
         #expect(try await manager.receive(timeout: .seconds(30)) == .text("after kill"))
+        #expect(log.events == [.connect, .disconnect(.killed), .connect])
         await manager.close()
+    }
+
+    @Test func killStopsAReconnectionUnderWay() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        let clock = recordingClock()
+        clock.hold() // the reconnect's first backoff waits until released
+        let manager = WebSocketManager(
+            url: server.url("/echo"), configuration: reconnectingConfiguration(), clock: clock)
+        try await manager.connect()
+        server.stop()
+        #expect(await manager.waitFor({ $0 == .reconnecting }, timeout: .seconds(10)), "the reconnect to start")
+        #expect(await clock.waitForDelays(1), "the reconnect's first backoff")
+        manager.kill()
+        #expect(manager.state == .disconnected)
+        clock.release()
+        let (_, error) = try await within { await drain(manager) }
+        #expect(
+            (error as? WebSocketClosedError)?.message == "the connection was killed", "\(String(describing: error))")
+        #expect(manager.stateHistory == [.disconnected, .connecting, .connected, .reconnecting, .disconnected])
+        #expect(manager.stats.disconnects == 1) // the server's drop; kill found no connection to count
     }
 
     @Test func killWithoutAutoReconnectEndsTheStreamWith1006() async throws {

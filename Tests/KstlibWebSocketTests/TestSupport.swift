@@ -4,6 +4,7 @@ import Foundation
 import CLibWebSockets
 import Glibc
 import Synchronization
+import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
@@ -34,6 +35,12 @@ func refusedPort() -> Int {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Expects `connect()` to fail with ``WebSocketConnectionError`` (within the usual bound) and
+/// returns it.
+func connectFailure(_ manager: WebSocketManager) async throws -> WebSocketConnectionError {
+    try await #require(throws: WebSocketConnectionError.self) { try await within { try await manager.connect() } }
 }
 
 /// Collects every message of a stream until it ends, returning them and how it ended.

@@ -1,5 +1,6 @@
 // Every option of a WebSocketManager, named after kstlib.websocket's options.
 public import HTTPTypes
+public import Logging
 
 /// The options of a ``WebSocketManager``.
 ///
@@ -41,6 +42,10 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     public var maxReconnectDelay: Duration = .seconds(60)
     /// Consecutive failed attempts before giving up with ``WebSocketReconnectError``.
     public var maxReconnectAttempts: Int = 10
+    /// Which failed attempts are retried: ``ConnectRetryPolicy/standard`` ends at once on a
+    /// failure no retry can fix (a certificate, a 403); kstlib retries everything
+    /// (``ConnectRetryPolicy/retryEverything``).
+    public var retryPolicy: ConnectRetryPolicy = .standard
 
     // MARK: Incoming queue
     /// How many received messages may wait for the consumer; 0 means unbounded.
@@ -51,6 +56,14 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     /// 16 MiB: big enough for order-book snapshots, small enough that a hostile server cannot
     /// exhaust memory.
     public var maxMessageSize: Int = 16 * 1024 * 1024
+
+    // MARK: Outgoing buffer
+    /// How many bytes may wait to be sent before `send` suspends (send-side flow control).
+    public var sendBuffer: SendBuffer = .init()
+    /// How long a `send` may wait for room in ``sendBuffer`` before it throws
+    /// ``WebSocketTimeoutError`` with operation `"send"`, the message not sent; `nil` waits as
+    /// long as the connection lives.
+    public var sendTimeout: Duration? = .seconds(30)
 
     // MARK: Proactive control
     /// How often ``shouldDisconnect`` is asked.
@@ -91,13 +104,20 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     // MARK: Metrics
     /// Counters, gauges and timers through swift-metrics; `nil` (the default) reports nothing.
     public var metrics: Metrics? = nil
+    // MARK: Logging
+    /// Where the manager logs, so an application can label and route it; `nil` logs under the
+    /// label `kstlib.websocket`. Failures that are thrown to the caller (a failed connect, a
+    /// timed-out send) are logged at `debug` only: the caller decides whether they are errors.
+    public var logger: Logger? = nil
 
     // MARK: Callbacks
     /// Asked every ``disconnectCheckInterval`` while connected; `true` disconnects proactively.
     public var shouldDisconnect: (@Sendable () async -> Bool)? = nil
     /// Asked every ``reconnectCheckInterval`` after a proactive disconnect.
     public var shouldReconnect: (@Sendable () async -> ReconnectDecision)? = nil
-    /// Called after every successful connect (and reconnect).
+    /// Called after every successful connect (and reconnect). Callbacks run in the order things
+    /// happened: a connection's `onConnect` always comes before its messages and its
+    /// `onDisconnect`, and its subscriptions were already sent.
     public var onConnect: (@Sendable () async throws -> Void)? = nil
     /// Called after every disconnect with its reason.
     public var onDisconnect: (@Sendable (DisconnectReason) async throws -> Void)? = nil

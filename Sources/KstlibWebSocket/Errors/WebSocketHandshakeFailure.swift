@@ -17,10 +17,19 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         /// The request itself is invalid (a header with CR/LF/NUL, a reserved header, a bad
         /// subprotocol token); nothing was sent.
         public static let invalidRequest = Kind(name: "invalidRequest")
-        /// A proxy could not be reached or refused the `CONNECT`.
+        /// The HTTP proxy could not be reached, refused the `CONNECT` (its status and headers
+        /// are in ``WebSocketHandshakeFailure/httpStatus`` and ``WebSocketHandshakeFailure/headers``),
+        /// or the tunnel failed before the upgrade. What the target answers through a working
+        /// tunnel keeps its own kind (``httpStatus``, ``tls``).
+        ///
+        /// libwebsockets 4.1 drops a proxy's refusal, so the manager learns the status by asking
+        /// the proxy once more, right after the failed attempt.
         public static let proxy = Kind(name: "proxy")
-        /// The host name did not resolve.
+        /// The host name does not resolve: it does not exist, or has no usable address.
         public static let dnsFailure = Kind(name: "dnsFailure")
+        /// The resolver could not answer for now (`EAI_AGAIN`: no reply from the name server,
+        /// or a temporary failure it reported); the same name may resolve on a later attempt.
+        public static let dnsTemporaryFailure = Kind(name: "dnsTemporaryFailure")
         /// The TCP connection was refused or could not be made.
         public static let connectFailed = Kind(name: "connectFailed")
         /// The server answered the upgrade with a status other than 101.
@@ -29,6 +38,9 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         public static let tls = Kind(name: "tls")
         /// The server's handshake answer was malformed (accept hash, extensions, subprotocol).
         public static let badHandshake = Kind(name: "badHandshake")
+        /// TCP (and TLS) were up and the upgrade request went out, then the server closed or reset
+        /// the connection without answering: a server going down or overloaded, so transient.
+        public static let closedDuringHandshake = Kind(name: "closedDuringHandshake")
         /// The loaded libwebsockets is not the one the package was compiled against (another
         /// major.minor: other struct layouts); nothing was attempted.
         public static let incompatibleLibrary = Kind(name: "incompatibleLibrary")

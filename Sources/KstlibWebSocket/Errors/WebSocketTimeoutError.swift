@@ -1,7 +1,7 @@
 // Raised when an operation exceeds its configured time.
 
-/// An operation (``Operation/connect``, ``Operation/ping``, ``Operation/receive``) did not
-/// finish in time.
+/// An operation (``Operation/connect``, ``Operation/ping``, ``Operation/receive``,
+/// ``Operation/send``) did not finish in time.
 ///
 /// `connect`: ``WebSocketManager/connect()`` when its last attempt ran out of
 /// ``WebSocketConfiguration/connectionTimeout``. `receive`:
@@ -14,10 +14,10 @@ public struct WebSocketTimeoutError: WebSocketError, Equatable {
     ///
     /// A struct over a private enum so that an operation can be added without breaking a
     /// `switch`; compare with `==` (`error.operation == .connect`). It prints as the seed's
-    /// words: `"connect"`, `"ping"`, `"receive"`.
+    /// words: `"connect"`, `"ping"`, `"receive"`, `"send"`.
     public struct Operation: Hashable, Sendable, CustomStringConvertible {
         enum Name: String {
-            case connect, ping, receive
+            case connect, ping, receive, send
         }
 
         let name: Name
@@ -28,6 +28,9 @@ public struct WebSocketTimeoutError: WebSocketError, Equatable {
         public static let ping = Operation(name: .ping)
         /// Waiting in ``WebSocketManager/receive(timeout:)``.
         public static let receive = Operation(name: .receive)
+        /// Waiting for room in the outgoing buffer (``WebSocketConfiguration/sendBuffer``) in
+        /// ``WebSocketManager/send(_:)-(String)``, beyond ``WebSocketConfiguration/sendTimeout``.
+        public static let send = Operation(name: .send)
 
         /// The seed's word for the operation (`"connect"`).
         public var description: String { name.rawValue }

@@ -22,6 +22,8 @@ final class ConnectionLink: TransportSink {
     private let state: Mutex<State>
     /// Set once the manager has moved on from this connection: its late messages are dropped.
     private let retiredFlag = Atomic<Bool>(false)
+    /// The send-side flow control of this connection.
+    let gate: SendGate
 
     /// When the attempt started, for the connect-time metric.
     private let startedAt = ContinuousClock.now
@@ -30,6 +32,7 @@ final class ConnectionLink: TransportSink {
     init(manager: WebSocketManager, generation: Int, standby: RotationMerger? = nil) {
         self.generation = generation
         self.standby = standby
+        gate = SendGate(manager.configuration.sendBuffer)
         state = Mutex(State(manager: manager))
         if standby == nil, manager.state == .reconnecting { manager.metrics?.reconnectAttempts.increment() }
     }
@@ -39,7 +42,10 @@ final class ConnectionLink: TransportSink {
 
     var manager: WebSocketManager? { state.withLock { $0.manager } }
 
-    func attach(_ connection: LWSConnection) { state.withLock { $0.connection = connection } }
+    func attach(_ connection: LWSConnection) {
+        state.withLock { $0.connection = connection }
+        gate.attach(connection)
+    }
 
     /// Lets go of a connection that never started: the connection holds us as its sink, and
     /// without an end (where ``transportEnded(_:)`` lets go) the two would keep each other alive.
@@ -111,6 +117,10 @@ final class ConnectionLink: TransportSink {
         manager?.recordRoundTrip(roundTrip)
     }
 
+    func transportDrained() {
+        gate.drained()
+    }
+
     func transportEnded(_ end: TransportEnd) {
         let (manager, opened, waiter) = state.withLock { state in
             state.ended = end
@@ -120,6 +130,7 @@ final class ConnectionLink: TransportSink {
             defer { state.waiter = nil }
             return (state.manager, state.opened, state.waiter)
         }
+        gate.end()
         if opened {
             manager?.connectionEnded(self, end)
         } else {

@@ -54,27 +54,40 @@ extension WebSocketManager {
 
     /// Makes up to `maxAttempts` attempts. A reconnect waits before every attempt
     /// (`reconnectDelay * 2^(n-1)` before attempt n with exponential backoff); an initial connect
-    /// tries at once and waits only before its retries.
+    /// tries at once and waits only before its retries. A failure the
+    /// ``WebSocketConfiguration/retryPolicy`` calls permanent ends the attempts at once.
     func establish(_ endpoint: WebSocketURL, maxAttempts: Int, reconnecting: Bool, waitFirst: Bool? = nil) async throws
     {
         var attempt = 0
         let waitsFirst = waitFirst ?? reconnecting
+        var minimumDelay = Duration.zero
         while true {
             attempt += 1
             do {
                 let wait = waitsFirst ? attempt : attempt - 1
-                if wait > 0 { try await clock.sleep(for: try await delay(beforeRetry: wait)) }
+                if wait > 0 { try await clock.sleep(for: max(minimumDelay, try await delay(beforeRetry: wait))) }
                 try await attemptConnection(endpoint)
-                afterConnect(reconnecting: reconnecting)
+                afterConnect()
                 return
             } catch {
                 let stillWanted = core.withLock { $0.state == .connecting || $0.state == .reconnecting }
-                if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled {
-                    throw finalError(error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted)
+                let decision = configuration.retryPolicy.decision(for: error)
+                if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled
+                    || !decision.retries
+                {
+                    let failure = finalError(
+                        error, attempts: attempt, reconnecting: reconnecting, stillWanted: stillWanted,
+                        permanent: !decision.retries)
+                    // Thrown to the caller, or ending the stream: theirs to judge, so only debug here.
+                    logger.debug("connection attempts ended", metadata: ["url": "\(url)", "error": "\(failure)"])
+                    throw failure
                 }
+                minimumDelay = decision.minimumDelay ?? .zero
                 logger.debug(
                     "connection attempt failed, retrying",
-                    metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)"])
+                    metadata: [
+                        "url": "\(url)", "attempt": "\(attempt)", "error": "\(error)", "decision": "\(decision)",
+                    ])
             }
         }
     }
@@ -96,17 +109,22 @@ extension WebSocketManager {
             attempt: retry, base: config.reconnectDelay, maximum: config.maxReconnectDelay)
     }
 
-    private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool) -> any Error {
+    private func finalError(_ error: any Error, attempts: Int, reconnecting: Bool, stillWanted: Bool, permanent: Bool)
+        -> any Error
+    {
         if !stillWanted {
             return WebSocketConnectionError(
                 "the manager was closed while connecting", url: url, attempts: attempts, lastError: error)
         }
+        let why = permanent ? " (not retried: the failure is permanent)" : ""
         if reconnecting {
+            let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
             return WebSocketReconnectError(
-                "could not reconnect to \(url) after \(attempts) attempts", attempts: attempts, lastError: error)
+                "could not reconnect to \(url) after \(tries)\(why)", attempts: attempts, lastError: error)
         }
         if let timeout = error as? WebSocketTimeoutError { return timeout }
-        return WebSocketConnectionError("could not connect to \(url)", url: url, attempts: attempts, lastError: error)
+        return WebSocketConnectionError(
+            "could not connect to \(url)\(why)", url: url, attempts: attempts, lastError: error)
     }
 
     /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.
@@ -143,11 +161,13 @@ extension WebSocketManager {
                 throw WebSocketHandshakeFailure(kind: .incompatibleLibrary, reason: problem)
             }
             var options: LWSConnection.Options
+            var proxyAddress: String?
             if let proxy {
                 // The proxy resolves the target; we resolve only the proxy, off the loop.
-                let proxyAddress = try await Resolver.resolve(proxy.host)
+                let address = try await Resolver.resolve(proxy.host)
+                proxyAddress = address
                 options = Self.transportOptions(config, endpoint: endpoint, address: endpoint.host)
-                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: proxyAddress, port: proxy.port))
+                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: address, port: proxy.port))
             } else {
                 let address = try await Resolver.resolve(endpoint.host)
                 options = Self.transportOptions(config, endpoint: endpoint, address: address)
@@ -159,7 +179,14 @@ extension WebSocketManager {
                 link.detach()
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
             }
-            try await link.waitOpen()
+            do {
+                try await link.waitOpen()
+            } catch let failure as WebSocketHandshakeFailure {
+                guard let proxy, let proxyAddress else { throw failure }
+                throw try await Self.proxyFailure(
+                    failure, proxy: proxy, address: proxyAddress, target: endpoint.authority,
+                    probeTimeout: min(timeout, .seconds(2)))
+            }
             return connection
         }
         return (link, connection)
@@ -199,36 +226,44 @@ extension WebSocketManager {
             // A rotation's new connection stays beside the current one until the merge switches.
             return rotation.withLock { $0 === merger }
         }
-        let (adopted, woken) = core.withLock { core -> (Bool, [CheckedContinuation<Bool, Never>]) in
+        let (adopted, reconnected, woken) = core.withLock {
+            core -> (Bool, Bool, [CheckedContinuation<Bool, Never>]) in
             guard link.generation == core.generation, core.state == .connecting || core.state == .reconnecting else {
-                return (false, [])
+                return (false, false, [])
             }
+            let reconnected = core.state == .reconnecting
             core.connection = connection
             core.link = link
             core.subprotocol = subprotocol
             core.compressed = compressed
             core.connectedAt = .now
-            return (true, Self.transition(&core, to: .connected))
+            return (true, reconnected, Self.transition(&core, to: .connected))
         }
-        if adopted { recordConnect() }
+        if adopted {
+            // The subscriptions go out before onConnect is queued: it may rely on them.
+            send(subscriptionsOn: connection)
+            recordConnect(reconnected: reconnected)
+        }
         woken.forEach { $0.resume(returning: true) }
         return adopted
     }
 
-    func recordConnect() {
+    /// Counts a connect and queues `onConnect`, at the moment the connection became current
+    /// (on the loop thread for a plain connect): its messages and its end are reported after
+    /// this, so `onConnect` always comes before them.
+    func recordConnect(reconnected: Bool = false) {
         statistics.withLock { stats in
             stats.connects += 1
+            if reconnected { stats.reconnects += 1 }
             stats.lastConnectTime = Date()
         }
         metrics?.connects.increment()
+        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
     }
 
     /// Bookkeeping after a successful attempt, off the loop thread.
-    func afterConnect(reconnecting: Bool) {
-        if reconnecting { statistics.withLock { $0.reconnects += 1 } }
+    func afterConnect() {
         logger.debug("connected", metadata: ["url": "\(url)"])
-        resendSubscriptions()
         startProactiveChecks()
-        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
     }
 }

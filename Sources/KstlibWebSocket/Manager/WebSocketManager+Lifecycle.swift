@@ -38,7 +38,7 @@ extension WebSocketManager {
                 (aftermath, next) = (.reconnect, .reconnecting)
             case .connected:
                 (aftermath, next) = (
-                    .finish(Self.ending(for: end, reason: reason, configuration: configuration)), .disconnected
+                    .finish(Self.ending(for: end, configuration: configuration)), .disconnected
                 )
             default:
                 return (.ignore, reason, checks, [])
@@ -74,7 +74,7 @@ extension WebSocketManager {
     }
 
     /// How the stream ends when the connection is not re-established.
-    static func ending(for end: TransportEnd, reason: DisconnectReason, configuration: WebSocketConfiguration)
+    static func ending(for end: TransportEnd, configuration: WebSocketConfiguration)
         -> Inbox.Ending
     {
         switch end {
@@ -91,8 +91,7 @@ extension WebSocketManager {
                 WebSocketTimeoutError(
                     "no pong within the ping timeout", operation: .ping, timeout: configuration.pingTimeout))
         case .dropped, .aborted, .handshakeFailed:
-            let why = reason == .killed ? "the connection was killed" : "the connection dropped without a close frame"
-            return .failed(WebSocketClosedError(why, code: .abnormalClosure))
+            return .failed(WebSocketClosedError("the connection dropped without a close frame", code: .abnormalClosure))
         }
     }
 
@@ -117,10 +116,12 @@ extension WebSocketManager {
                     endpoint, maxAttempts: max(1, configuration.maxReconnectAttempts), reconnecting: true,
                     waitFirst: waitFirst)
             } catch {
-                let woken = core.withLock { core in
-                    core.state == .reconnecting ? Self.transition(&core, to: .disconnected) : []
+                let (stillOurs, woken) = core.withLock { core in
+                    core.state == .reconnecting ? (true, Self.transition(&core, to: .disconnected)) : (false, [])
                 }
                 woken.forEach { $0.resume(returning: true) }
+                // Otherwise close(), forceClose() or kill() stopped us and ended the stream its way.
+                guard stillOurs else { return }
                 let failure =
                     error as? WebSocketReconnectError
                     ?? WebSocketReconnectError("reconnection stopped", attempts: 0, lastError: error)
@@ -215,15 +216,39 @@ extension WebSocketManager {
         await close()
     }
 
-    /// Simulates the server dropping the connection: reactive, reason ``DisconnectReason/killed``,
-    /// followed by a reconnect when ``WebSocketConfiguration/autoReconnect`` is on.
+    /// Simulates the server dropping the connection, as kstlib's `kill()` does: at once, reason
+    /// ``DisconnectReason/killed`` (reactive), and never followed by an automatic reconnect,
+    /// whatever ``WebSocketConfiguration/autoReconnect`` says.
+    ///
+    /// When it returns the manager is ``ConnectionState/disconnected``, the disconnect is counted
+    /// and `onDisconnect(.killed)` queued; the TCP connection is cut without a close frame and
+    /// ``stream()`` ends, after the messages already queued, with ``WebSocketClosedError`` 1006.
+    /// A reconnection under way is stopped. ``connect()`` starts again. Does nothing otherwise.
     public func kill() {
-        let connection = core.withLock { core -> LWSConnection? in
-            guard core.state == .connected, let connection = core.connection else { return nil }
-            core.pendingReason = .killed
-            return connection
+        let (connection, task, woken) = core.withLock {
+            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            guard core.state == .connected || core.state == .reconnecting else { return (nil, nil, []) }
+            let task = core.reconnectTask
+            core.reconnectTask = nil
+            Self.cancelPlans(&core)
+            core.generation += 1 // an attempt in flight will not be adopted
+            let connection = core.connection
+            if connection != nil {
+                // Its late messages and its end are no longer this manager's.
+                core.link?.retire()
+                core.connection = nil
+                core.link = nil
+                core.connectedAt = nil
+                core.lastClose = WebSocketClose(.aborted)
+                // Recorded before the new state can be seen (see connectionEnded).
+                recordDisconnect(.killed)
+            }
+            return (connection, task, Self.transition(&core, to: .disconnected))
         }
+        woken.forEach { $0.resume(returning: true) }
+        task?.cancel()
         connection?.abort()
+        inbox.end(.failed(WebSocketClosedError("the connection was killed", code: .abnormalClosure)))
     }
 
     // MARK: Waiting for states

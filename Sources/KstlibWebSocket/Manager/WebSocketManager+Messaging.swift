@@ -5,39 +5,59 @@ extension WebSocketManager {
     // MARK: Sending
 
     /// Sends a text message.
+    ///
+    /// Returns once the message is in the outgoing buffer, in order behind every earlier `send`.
+    /// While the buffer is above ``WebSocketConfiguration/sendBuffer``'s high watermark it
+    /// suspends until the network has drained it.
+    ///
+    /// - Throws: ``WebSocketConnectionError`` when no connection is open (or it ends while the
+    ///   send waits); ``WebSocketTimeoutError`` with operation `"send"` when there was no room
+    ///   within ``WebSocketConfiguration/sendTimeout``; `CancellationError` when the calling
+    ///   task is cancelled while waiting. In those cases the message is not sent.
     public func send(_ text: String) async throws {
-        try enqueue(.text(text))
+        try await enqueue(.text(text))
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message; waits for room like ``send(_:)-(String)``.
     public func send(_ bytes: [UInt8]) async throws {
-        try enqueue(.binary(bytes))
+        try await enqueue(.binary(bytes))
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message; waits for room like ``send(_:)-(String)``.
     public func send(_ data: Data) async throws {
-        try enqueue(.binary(data))
+        try await enqueue(.binary(data))
     }
 
     /// Sends `message` as it is: text as a text message, bytes as a binary one, so an echo loop
-    /// needs no `switch`.
+    /// needs no `switch`; waits for room like ``send(_:)-(String)``.
     public func send(_ message: WebSocketMessage) async throws {
         switch message {
-        case .text(let text): try enqueue(.text(text))
-        case .binary(let bytes): try enqueue(.binary(bytes))
+        case .text(let text): try await send(text)
+        case .binary(let bytes): try await send(bytes)
         }
     }
 
-    /// Encodes `value` as JSON and sends it as a text message.
+    /// Encodes `value` as JSON and sends it as a text message; waits for room like
+    /// ``send(_:)-(String)``.
     public func send<Value: Encodable>(json value: Value, encoder: JSONEncoder = JSONEncoder()) async throws {
         let data = try encoder.encode(value)
-        try enqueue(OutgoingFrame(kind: .text, payload: data))
+        try await enqueue(OutgoingFrame(kind: .text, payload: data))
     }
 
-    func enqueue(_ frame: OutgoingFrame) throws {
-        let (connection, state) = core.withLock { ($0.state == .connected ? $0.connection : nil, $0.state) }
-        guard let connection, connection.send(frame) else {
+    /// Admits `frame` through the current connection's ``SendGate``: at once when there is
+    /// room (no task, no clock: the common case stays cheap), else waiting within the timeout.
+    func enqueue(_ frame: OutgoingFrame) async throws {
+        let (link, state) = core.withLock { ($0.state == .connected ? $0.link : nil, $0.state) }
+        guard let link else {
             throw WebSocketConnectionError("cannot send: the manager is \(state)", url: url, attempts: 0)
+        }
+        do {
+            if try !link.gate.admitNow(frame) {
+                try await waitForRoom(frame, gate: link.gate)
+            }
+        } catch is SendGateClosed {
+            throw WebSocketConnectionError(
+                "cannot send: the connection ended before the message was sent", url: url, attempts: 0)
         }
         statistics.withLock { stats in
             stats.messagesSent += 1
@@ -46,6 +66,20 @@ extension WebSocketManager {
         if let metrics {
             metrics.messagesSent.increment()
             metrics.bytesSent.increment(by: frame.payloadCount)
+        }
+    }
+
+    private func waitForRoom(_ frame: OutgoingFrame, gate: SendGate) async throws {
+        guard let timeout = configuration.sendTimeout else { return try await gate.admit(frame) }
+        logger.debug("send waits for the outgoing buffer to drain", metadata: ["url": "\(url)"])
+        try await withDeadline(
+            timeout, clock: clock,
+            timeoutError: {
+                WebSocketTimeoutError(
+                    "the outgoing buffer did not drain within \(timeout)", operation: .send, timeout: timeout)
+            }
+        ) {
+            try await gate.admit(frame)
         }
     }
 

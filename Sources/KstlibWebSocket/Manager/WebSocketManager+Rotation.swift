@@ -37,7 +37,11 @@ extension WebSocketManager {
                 await merger.waitForSwitch()
             }) ?? false
         if !overlapped {
-            for message in merger.forceSwitch() { _ = deliver(message) }
+            // On the loop thread, where both connections deliver: no message of either can be
+            // handed over between the switch and the flush of what the new one held.
+            await withTaskExecutorPreference(loop) {
+                for message in merger.forceSwitch() { _ = self.deliver(message) }
+            }
             alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
         let oldConnection = core.withLock { core -> LWSConnection? in
@@ -64,7 +68,6 @@ extension WebSocketManager {
         recordDisconnect(reason)
         recordConnect()
         startProactiveChecks()
-        if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }
         return true
     }
 

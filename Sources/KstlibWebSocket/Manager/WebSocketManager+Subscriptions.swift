@@ -42,11 +42,6 @@ extension WebSocketManager {
         { try await send(text) }
     }
 
-    /// Re-sends the whole set on a fresh connection.
-    func resendSubscriptions() {
-        if let connection = core.withLock({ $0.connection }) { send(subscriptionsOn: connection) }
-    }
-
     /// Sends the whole set on `connection` (a reconnect's, or a rotation's new one).
     func send(subscriptionsOn connection: LWSConnection) {
         let (channels, requestID) = core.withLock { core -> ([String], Int) in

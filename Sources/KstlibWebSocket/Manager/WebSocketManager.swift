@@ -84,7 +84,7 @@ public final class WebSocketManager: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.loop = loop
-        self.logger = Logger(label: "kstlib.websocket")
+        self.logger = configuration.logger ?? Logger(label: "kstlib.websocket")
         self.callbacks = CallbackQueue(logger: logger)
         self.endpoint = WebSocketURL.parse(url)
         self.metrics = configuration.metrics.map {
@@ -121,7 +121,11 @@ public final class WebSocketManager: Sendable {
     /// Whether ``shutdown()`` was called: supervisors should not restart this manager.
     public var isShutdown: Bool { core.withLock { $0.isShutdown } }
     /// A snapshot of the statistics so far.
-    public var stats: WebSocketStats { statistics.withLock { $0 } }
+    public var stats: WebSocketStats {
+        var stats = statistics.withLock { $0 }
+        stats.bytesWaiting = currentConnection?.pendingBytes ?? 0
+        return stats
+    }
     /// The subprotocol the server chose, if any: for the current connection, or the last one
     /// while disconnected (kept for diagnostics until the next connection opens).
     public var negotiatedSubprotocol: String? { core.withLock { $0.subprotocol } }

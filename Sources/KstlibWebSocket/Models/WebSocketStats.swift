@@ -24,6 +24,9 @@ public struct WebSocketStats: Sendable, Equatable {
     public internal(set) var bytesReceived = 0
     /// Payload bytes of the sent messages (no frame headers).
     public internal(set) var bytesSent = 0
+    /// Payload bytes accepted by `send` and not yet handed to the network: the level of the
+    /// outgoing buffer (``WebSocketConfiguration/sendBuffer``) when the snapshot was taken.
+    public internal(set) var bytesWaiting = 0
     /// Messages dropped by the incoming queue's overflow policy.
     public internal(set) var messagesDropped = 0
     /// When the last connect succeeded; `nil` before the first.

@@ -14,6 +14,7 @@ extension LWSConnection {
         case LWS_CALLBACK_CLIENT_RECEIVE:
             return receive(wsi: wsi, input: input, length: length)
         case LWS_CALLBACK_CLIENT_WRITEABLE:
+            defer { noteWritten() }
             return writeable(wsi: wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
             receivedPong()
@@ -119,11 +120,12 @@ extension LWSConnection {
         switch peer {
         case LWSS_PEER_CLOSED:
             return WebSocketHandshakeFailure(
-                kind: .badHandshake, reason: "the server closed the connection without answering the upgrade request",
+                kind: .closedDuringHandshake,
+                reason: "the server closed the connection without answering the upgrade request",
                 detail: detail)
         case LWSS_PEER_FAILED:
             return WebSocketHandshakeFailure(
-                kind: .connectFailed, reason: "connection reset (ECONNRESET) before the upgrade was answered",
+                kind: .closedDuringHandshake, reason: "connection reset (ECONNRESET) before the upgrade was answered",
                 socketError: .connectionReset, detail: detail)
         default:
             return WebSocketHandshakeFailure(

@@ -38,6 +38,10 @@ final class LWSConnection: @unchecked Sendable {
         /// A write request is already on its way to the loop.
         var scheduled = false
         var ended = false
+        /// Payload bytes accepted by ``send(_:)`` so far, and how many of them were handed to
+        /// libwebsockets: the difference is what waits in memory (send-side flow control).
+        var acceptedBytes = 0
+        var writtenBytes = 0
     }
 
     let options: Options
@@ -76,6 +80,8 @@ final class LWSConnection: @unchecked Sendable {
     /// WRITEABLE), so only one data write per WRITEABLE and the buffer is kept until the next.
     var compressionActive = false
     var retainedForDeflate: OutgoingFrame?
+    /// ``OutgoingFrame/acceptedThrough`` of the last frame taken from the outbox.
+    var takenThrough = 0
     var rxBuffer: [UInt8] = []
     /// `rxBuffer` holds a compressed message libwebsockets called final (see `receive`).
     var rxTentativelyComplete = false
@@ -92,15 +98,26 @@ final class LWSConnection: @unchecked Sendable {
     /// Queues a frame. Returns `false` once the connection has ended.
     @discardableResult
     func send(_ frame: OutgoingFrame) -> Bool {
-        let (accepted, mustSchedule) = outbox.withLock { box -> (Bool, Bool) in
-            guard !box.ended else { return (false, false) }
+        enqueue(frame) != nil
+    }
+
+    /// Queues a frame; returns the bytes then waiting (``pendingBytes``), `nil` once ended.
+    func enqueue(_ frame: OutgoingFrame) -> Int? {
+        var frame = frame
+        let (pending, mustSchedule) = outbox.withLock { box -> (Int?, Bool) in
+            guard !box.ended else { return (nil, false) }
+            box.acceptedBytes += frame.payloadCount
+            frame.acceptedThrough = box.acceptedBytes
             box.frames.append(frame)
             defer { box.scheduled = true }
-            return (true, !box.scheduled)
+            return (box.acceptedBytes - box.writtenBytes, !box.scheduled)
         }
         if mustSchedule, let loop { loop.submit(.write(self)) }
-        return accepted
+        return pending
     }
+
+    /// Payload bytes accepted and not yet handed to libwebsockets (queued or being written).
+    var pendingBytes: Int { outbox.withLock { $0.ended ? 0 : $0.acceptedBytes - $0.writtenBytes } }
 
     /// Sends a close frame after everything already queued.
     @discardableResult
@@ -279,11 +296,27 @@ final class LWSConnection: @unchecked Sendable {
         return .dropped
     }
 
+    /// After a WRITEABLE: records how far the writes got and tells the sink when it moved.
+    /// O(1): the frame at `writeHead` knows the accepted count through its end.
+    func noteWritten() {
+        let written =
+            writeHead < writing.count
+            ? writing[writeHead].acceptedThrough - (writing[writeHead].payloadCount - writing[writeHead].written)
+            : takenThrough
+        let moved = outbox.withLock { box -> Bool in
+            guard written > box.writtenBytes else { return false }
+            box.writtenBytes = written
+            return true
+        }
+        if moved { sink.transportDrained() }
+    }
+
     /// Moves queued frames to the service thread's write list.
     func takeOutbox() {
         outbox.withLock { box in
             box.scheduled = false
             guard !box.frames.isEmpty else { return }
+            takenThrough = box.frames[box.frames.count - 1].acceptedThrough
             if writeHead == writing.count {
                 writing.removeAll(keepingCapacity: true)
                 writeHead = 0

@@ -4,7 +4,8 @@ import Logging
 
 /// Hands libwebsockets' log lines to swift-log under the label `kstlib.websocket.libwebsockets`.
 ///
-/// Quiet by default: only libwebsockets errors are forwarded. Set `KSTLIB_LWS_LOG` to a
+/// Quiet by default: only libwebsockets errors are forwarded, at `notice` level (a library's
+/// errors are the application's to judge). Set `KSTLIB_LWS_LOG` to a
 /// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. Nothing
 /// else is enabled: no guarantee of ours reads a log line, and a Release build of libwebsockets
 /// has no INFO lines to read. The level is process-wide (libwebsockets keeps one): a host
@@ -18,9 +19,11 @@ enum LogBridge {
         lwss_install_log(mask, logBridgeSink)
     }()
 
+    /// libwebsockets' ERR lines become `notice`: they accompany failures (a refused port, a
+    /// certificate) that reach the application as thrown errors, which it alone may call errors.
     static func level(for lwsLevel: Int32) -> Logger.Level {
         switch lwsLevel {
-        case 1: return .error
+        case 1: return .notice
         case 2: return .warning
         case 4: return .notice
         case 8: return .info

@@ -16,6 +16,10 @@ struct OutgoingFrame: Sendable {
     var storage: [UInt8]
     /// How much of the payload has been written (messages go out in fragments).
     var written = 0
+    /// The connection's count of accepted payload bytes once this frame was accepted, so the
+    /// service thread can tell how much is written from the frame it is at (see
+    /// ``LWSConnection/pendingBytes``).
+    var acceptedThrough = 0
 
     static let headroom = Int(LWSS_PRE)
 

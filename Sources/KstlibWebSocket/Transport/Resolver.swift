@@ -12,12 +12,13 @@ import Foundation
 /// numeric address (the name still goes in `Host` and SNI).
 enum Resolver {
     /// The numeric address to connect to for `host`, preferring IPv4 like most clients.
-    static func resolve(_ host: String) async throws(WebSocketHandshakeFailure) -> String {
+    ///
+    /// Cancellation (the connect timeout) returns at once with `CancellationError`:
+    /// `getaddrinfo` cannot be interrupted, so its worker finishes on its own (within the
+    /// resolver's own timeout) and its answer is dropped, but the connect no longer waits for it.
+    static func resolve(_ host: String) async throws -> String {
         if isNumeric(host) { return host }
-        let result: Result<String, WebSocketHandshakeFailure> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: lookUp(host)) }
-        }
-        return try result.get()
+        return try await OneShot.run { lookUp(host) }.get()
     }
 
     static func isNumeric(_ host: String) -> Bool {
@@ -33,7 +34,8 @@ enum Resolver {
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
             let why = String(cString: gai_strerror(status))
-            return .failure(WebSocketHandshakeFailure(kind: .dnsFailure, reason: "cannot resolve '\(host)': \(why)"))
+            let kind: WebSocketHandshakeFailure.Kind = status == EAI_AGAIN ? .dnsTemporaryFailure : .dnsFailure
+            return .failure(WebSocketHandshakeFailure(kind: kind, reason: "cannot resolve '\(host)': \(why)"))
         }
         defer { freeaddrinfo(list) }
         var candidates: [String] = []

@@ -29,6 +29,8 @@ protocol TransportSink: AnyObject, Sendable {
     func transportReceived(_ message: WebSocketMessage) -> Bool
     /// A pong arrived for our keepalive ping after `roundTrip`.
     func transportPong(roundTrip: Duration)
+    /// Queued bytes were handed to libwebsockets: ``LWSConnection/pendingBytes`` went down.
+    func transportDrained()
     /// The connection is over; nothing more will be reported.
     func transportEnded(_ end: TransportEnd)
 }

@@ -9,7 +9,8 @@ import Synchronization
 final class ConnectProxy: Sendable {
     enum Mode: Sendable {
         case tunnel
-        case refuse(status: Int)
+        /// Answers every CONNECT with `status`, the `headers` lines and `body`.
+        case refuse(status: Int, headers: [String] = [], body: String = "")
     }
 
     let port: Int
@@ -59,8 +60,9 @@ final class ConnectProxy: Sendable {
             writeAll(client, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
             return
         }
-        if case .refuse(let status) = mode {
-            writeAll(client, Array("HTTP/1.1 \(status) Refused\r\nContent-Length: 0\r\n\r\n".utf8))
+        if case .refuse(let status, let headers, let body) = mode {
+            let head = ["HTTP/1.1 \(status) Refused", "Content-Length: \(body.utf8.count)"] + headers
+            writeAll(client, Array((head.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8))
             return
         }
         let host = String(parts[1][..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
