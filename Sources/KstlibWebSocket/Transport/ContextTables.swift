@@ -1,5 +1,6 @@
 // The C tables libwebsockets keeps pointers to for the whole life of a context.
 internal import CLibWebSockets
+internal import CLWSShim
 
 /// Protocol and extension tables, the protocol's name and the idle policy, allocated once and
 /// never moved: libwebsockets copies the protocol structs but keeps pointers to the names, the
@@ -14,14 +15,34 @@ final class ContextTables: @unchecked Sendable {
     private let extensionName: UnsafePointer<CChar>
     private let extensionOffer: UnsafePointer<CChar>
 
+    /// `pt_serv_buf_size`: room for the upgrade request we write; it also caps every read.
+    static let serviceBufferSize = 64 * 1024
+
+    /// libwebsockets after 4.3 (`lws_ws_client_rx_parser_block`, 4.5 and 5.0) calls RECEIVE for
+    /// every frame of a read without looking at rx flow control: a pause asked for in RECEIVE
+    /// stops the next read, not the rest of this one. Up to 4.3 it stops before the next byte.
+    /// The headers' major.minor is the loaded library's (``LibWebSocketsRuntime``).
+    static let parsesWholeReads = (LWS_LIBRARY_VERSION_MAJOR, LWS_LIBRARY_VERSION_MINOR) > (4, 3)
+
+    /// `rx_buffer_size`, which sizes each read once the connection is up. 64 KiB lets a typical
+    /// message arrive in one RECEIVE callback; where a whole read is delivered after a pause,
+    /// libwebsockets' default of 4 KiB keeps backpressure's overshoot to the frames of 4 KiB.
+    static let rxBufferSize = parsesWholeReads ? 4 * 1024 : 64 * 1024
+
+    /// The most bytes one read brings once the connection is up (`rx_buffer_size + LWS_PRE`,
+    /// capped by the service buffer). The read that carries the upgrade response may fill the
+    /// service buffer: the frames that came with it are parsed in one go too.
+    static let largestRead = min(rxBufferSize + Int(LWSS_PRE), serviceBufferSize)
+
     init() {
         protocolName = UnsafePointer(strdup("kstlib-ws")!)
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = protocolName
         protocols[0].callback = eventLoopCallback
-        // 64 KiB lets a typical message arrive in one RECEIVE callback.
-        protocols[0].rx_buffer_size = 64 * 1024
+        protocols[0].rx_buffer_size = Self.rxBufferSize
+        // Left at 0, the send size would follow `rx_buffer_size`: sends stay at 64 KiB.
+        protocols[0].tx_packet_size = 64 * 1024
 
         extensionName = UnsafePointer(strdup("permessage-deflate")!)
         extensionOffer = UnsafePointer(strdup("permessage-deflate; client_max_window_bits")!)

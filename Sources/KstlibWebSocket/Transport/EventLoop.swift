@@ -139,7 +139,7 @@ final class EventLoop: @unchecked Sendable {
         info.options =
             UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
             | UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
-        info.pt_serv_buf_size = 64 * 1024
+        info.pt_serv_buf_size = UInt32(ContextTables.serviceBufferSize)
         // Our own timers govern connects; these are only backstops.
         info.timeout_secs = 120
         lwss_set_connect_timeout(&info, 120)
