@@ -1,7 +1,8 @@
 // Comparing configurations: every option, never the callbacks.
 
 extension WebSocketConfiguration {
-    /// Whether every option is the same; callbacks are not compared (closures cannot be).
+    /// Whether every option is the same; callbacks (and the retry policy, a closure) are not
+    /// compared, since closures cannot be, and loggers compare by label.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.pingInterval == rhs.pingInterval && lhs.pingTimeout == rhs.pingTimeout
             && lhs.connectionTimeout == rhs.connectionTimeout && lhs.closeTimeout == rhs.closeTimeout
@@ -16,7 +17,8 @@ extension WebSocketConfiguration {
             && lhs.unrepresentableHeaders == rhs.unrepresentableHeaders && lhs.subprotocols == rhs.subprotocols
             && lhs.origin == rhs.origin && lhs.compression == rhs.compression && lhs.tls == rhs.tls
             && lhs.proxy == rhs.proxy && lhs.rotationOverlapTimeout == rhs.rotationOverlapTimeout
-            && lhs.metrics == rhs.metrics && lhs.guardsPongs == rhs.guardsPongs
+            && lhs.metrics == rhs.metrics && lhs.guardsPongs == rhs.guardsPongs && lhs.sendBuffer == rhs.sendBuffer
+            && lhs.sendTimeout == rhs.sendTimeout && lhs.logger?.label == rhs.logger?.label
     }
 
     /// The stored properties `==` compares, and those it leaves out: a test checks that every
@@ -26,10 +28,11 @@ extension WebSocketConfiguration {
         "reconnectDelay", "maxReconnectDelay", "maxReconnectAttempts", "queueSize", "queueOverflowPolicy",
         "maxMessageSize", "disconnectCheckInterval", "reconnectCheckInterval", "disconnectMargin",
         "maxConnectionAge", "gaplessRotation", "additionalHeaders", "unrepresentableHeaders", "subprotocols",
-        "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics", "guardsPongs",
+        "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics", "guardsPongs", "sendBuffer",
+        "sendTimeout", "logger",
     ]
     static let callbackProperties: Set<String> = [
         "subscriptionFormat", "shouldDisconnect", "shouldReconnect", "onConnect", "onDisconnect", "onMessage",
-        "onAlert", "messageKey",
+        "onAlert", "messageKey", "retryPolicy",
     ]
 }

@@ -28,9 +28,10 @@ extension WebSocketManager {
             address: address, port: proxy.port, target: target, timeout: probeTimeout)
         switch outcome {
         case .unreachable(let code):
+            let error = SocketErrorCode(rawValue: code)
             return WebSocketHandshakeFailure(
-                kind: .proxy,
-                reason: "cannot reach the proxy at \(name): \(String(cString: strerror(code))) (errno \(code))")
+                kind: .proxy, reason: "cannot reach the proxy at \(name): \(error)", socketError: error,
+                detail: failure.detail)
         case .answered(let status, let reason, let headers) where !(200...299).contains(status):
             let said = reason.isEmpty ? "HTTP \(status)" : "HTTP \(status) \(reason)"
             return WebSocketHandshakeFailure(

@@ -30,8 +30,9 @@ enum ConnectFailureProbe {
     /// The failure reported until the probe answers (also what a caller sees if it never runs).
     static func pending(options: LWSConnection.Options, detail: String?) -> WebSocketHandshakeFailure {
         let target = target(of: options)
-        return WebSocketHandshakeFailure(
-            kind: target.viaProxy ? .proxy : .connectFailed, reason: words(nil, target), detail: detail)
+        // Through a proxy the manager asks the proxy itself (ProxyProbe), which also learns its
+        // status when it refused the CONNECT; the kind stays the target's until then.
+        return WebSocketHandshakeFailure(kind: .connectFailed, reason: words(nil, target), detail: detail)
     }
 
     /// The failure with the operating system's reason (blocking: call off the service thread).

@@ -265,7 +265,7 @@ final class LWSConnection: @unchecked Sendable {
 
     /// The TCP connect failed and only the probe can say why (see ``ConnectFailureProbe``).
     private var needsConnectProbe: Bool {
-        !aborted && !requestSent && handshakeFailure?.socketError == nil
+        !aborted && !requestSent && options.vhost.proxy == nil && handshakeFailure?.socketError == nil
             && (handshakeFailure == nil || handshakeFailure?.kind == .connectFailed || handshakeFailure?.kind == .proxy)
             && tlsAlert == nil && tlsVerifyError == nil
     }
