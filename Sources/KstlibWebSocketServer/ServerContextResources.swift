@@ -5,6 +5,7 @@
 // table without copying it, and keeps the vhost's `iface` pointer. All of them must outlive
 // lws_context_destroy, so they live here and the service thread holds this object until then.
 internal import CLibWebSockets
+internal import CLWSShim
 
 #if canImport(Glibc)
     import Glibc
@@ -53,6 +54,7 @@ final class ServerContextResources {
         }
 
         // Offered to clients that ask for it; negotiation is per connection.
+        guard EmbeddedWebSocketServer.offersCompression else { return }
         extensions[0].name = UnsafePointer(copy("permessage-deflate"))
         extensions[0].callback = lws_extension_callback_pm_deflate
         extensions[0].client_offer = UnsafePointer(copy("permessage-deflate"))
