@@ -83,6 +83,39 @@ void lwss_set_connect_timeout(struct lws_context_creation_info *info, unsigned i
 #endif
 }
 
+#if defined(LWS_WITH_CUSTOM_HEADERS) && LWS_LIBRARY_VERSION_NUMBER >= 4003000
+struct name_list {
+    char *out;
+    size_t left;
+    int count;
+};
+
+static void collect_name(const char *name, int nlen, void *opaque) {
+    struct name_list *list = opaque;
+    if (nlen <= 0 || (size_t)nlen + 1 > list->left)
+        return;
+    memcpy(list->out, name, (size_t)nlen);
+    list->out[nlen] = '\0';
+    list->out += nlen + 1;
+    list->left -= (size_t)nlen + 1;
+    list->count++;
+}
+#endif
+
+int lwss_custom_header_names(struct lws *wsi, char *out, size_t out_len) {
+#if defined(LWS_WITH_CUSTOM_HEADERS) && LWS_LIBRARY_VERSION_NUMBER >= 4003000
+    if (!out)
+        return 0;
+    struct name_list list = {out, out_len, 0};
+    if (lws_hdr_custom_name_foreach(wsi, collect_name, &list))
+        return -1;
+    return list.count;
+#else
+    (void)wsi; (void)out; (void)out_len;
+    return -1;
+#endif
+}
+
 void lwss_sul_cancel(struct lws_context *context, lws_sorted_usec_list_t *sul) {
 #if LWS_LIBRARY_VERSION_NUMBER < 4001000
     lws_sul_schedule(context, 0, sul, NULL, LWS_SET_TIMER_USEC_CANCEL);

@@ -58,6 +58,22 @@ import Testing
         #expect(failure.responseHeaders == [.contentLength: "2", .contentType: "text/plain", .retryAfter: "7"])
     }
 
+    /// A header libwebsockets has no token for survives where the library can list such headers
+    /// (4.3 and later), and is simply absent before: both sides of the capability.
+    @Test func aCustomRejectionHeaderIsKeptWhereTheLibraryCanListIt() async throws {
+        let server = try RawWebSocketServer { peer in
+            _ = try peer.readRequest()
+            try peer.sendHTTP(status: 403, reason: "Forbidden", headers: ["X-Reject-Reason: banned"], body: "no")
+        }
+        defer { server.stop() }
+        let manager = WebSocketManager(url: server.url("/feed"), configuration: testConfiguration())
+        let error = try await #require(throws: WebSocketConnectionError.self) { try await manager.connect() }
+        let failure = try #require(error.lastError as? WebSocketHandshakeFailure)
+        #expect(failure.httpStatus == 403)
+        let kept = LibWebSocketsRuntime.current.keepsEveryResponseHeader
+        #expect(failure.headers["x-reject-reason"] == (kept ? "banned" : nil), "\(failure.headers)")
+    }
+
     @Test func redirectsAreNotFollowedSilently() async throws {
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()

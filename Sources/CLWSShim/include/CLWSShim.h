@@ -45,6 +45,12 @@ int lwss_set_client_key_mem(struct lws_context_creation_info *info, const void *
 /// Sets the context's connect timeout (a backstop; 4.0 has no such field and keeps its default).
 void lwss_set_connect_timeout(struct lws_context_creation_info *info, unsigned int seconds);
 
+/// Writes the names of the response headers libwebsockets has no token for (such as
+/// `x-reject-reason:`) into `out`, each NUL-terminated, and returns how many; -1 where the library
+/// cannot list them (before 4.3, or built without LWS_WITH_CUSTOM_HEADERS). With `out` NULL it
+/// only answers whether it can.
+int lwss_custom_header_names(struct lws *wsi, char *out, size_t out_len);
+
 /// Unlinks a scheduled sul timer: `lws_sul_cancel` from 4.1, a cancelling `lws_sul_schedule` in 4.0.
 void lwss_sul_cancel(struct lws_context *context, lws_sorted_usec_list_t *sul);
 

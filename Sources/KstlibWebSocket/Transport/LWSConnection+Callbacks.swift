@@ -188,8 +188,8 @@ extension LWSConnection {
         return 0
     }
 
-    /// Every response header libwebsockets parsed (it knows the common ones by token), with
-    /// lower-case names; custom headers it has no token for are not reachable in 4.1.
+    /// Every response header libwebsockets parsed, with lower-case names: the ~100 it knows by
+    /// token, and from 4.3 the others too (``customResponseHeaders(_:)``).
     private func responseHeaders(_ wsi: OpaquePointer) -> [String: String] {
         var headers: [String: String] = [:]
         for index in 0..<WSI_TOKEN_COUNT.rawValue {
@@ -202,6 +202,30 @@ extension LWSConnection {
             guard name.hasSuffix(":") else { continue } // pseudo tokens such as the request line
             name.removeLast()
             if let value = headerValue(wsi, token) { headers[name.lowercased()] = value }
+        }
+        headers.merge(customResponseHeaders(wsi)) { known, _ in known }
+        return headers
+    }
+
+    /// The response headers libwebsockets has no token for (`X-Reject-Reason`...), where it can
+    /// list them (4.3 and later; ``LibWebSocketsRuntime/keepsEveryResponseHeader``).
+    private func customResponseHeaders(_ wsi: OpaquePointer) -> [String: String] {
+        var names = [CChar](repeating: 0, count: 4096)
+        let count = lwss_custom_header_names(wsi, &names, names.count)
+        guard count > 0 else { return [:] }
+        var headers: [String: String] = [:]
+        var start = 0
+        for _ in 0..<count {
+            let end = names[start...].firstIndex(of: 0) ?? names.count
+            let name = Array(names[start..<end])
+            start = end + 1
+            let length = Int(lws_hdr_custom_length(wsi, name, Int32(name.count)))
+            guard length >= 0 else { continue }
+            var value = [CChar](repeating: 0, count: length + 1)
+            guard lws_hdr_custom_copy(wsi, &value, Int32(value.count), name, Int32(name.count)) >= 0 else { continue }
+            var key = String(decoding: name.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
+            if key.hasSuffix(":") { key.removeLast() }
+            headers[key] = String(cBuffer: value)
         }
         return headers
     }

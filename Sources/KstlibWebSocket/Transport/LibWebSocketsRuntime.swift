@@ -34,6 +34,10 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
     public let incompatibility: String?
     /// How pings are answered on this library.
     public let pingReplies: PingReplies
+    /// Whether a refused upgrade keeps every response header (``WebSocketHandshakeFailure/headers``):
+    /// libwebsockets lists the headers it has no token for (such as `X-Reject-Reason`) from 4.3;
+    /// before, only the ~100 common headers it knows by name are kept.
+    public let keepsEveryResponseHeader: Bool
     /// Protocol violations by the server are reported as ``WebSocketProtocolError`` with a 1002
     /// close on every supported version and build (the check does not depend on logs).
     public let reportsProtocolViolations: Bool
@@ -53,7 +57,7 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
         return LibWebSocketsRuntime(
             version: loaded, compiledVersion: compiled,
             incompatibility: incompatibility(loaded: loaded, compiled: compiled), pingReplies: replies,
-            reportsProtocolViolations: true)
+            keepsEveryResponseHeader: lwss_custom_header_names(nil, nil, 0) == 0, reportsProtocolViolations: true)
     }
 
     /// The oldest libwebsockets the library is verified on. 4.0 builds, but its keepalive pongs
