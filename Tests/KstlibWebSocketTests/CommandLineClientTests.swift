@@ -15,7 +15,7 @@ import KstlibWebSocketServer
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
         guard let client = try start(["--json", "--count", "2", server.url("/echo")]) else { return }
-        #expect(await client.stderr.wait(count: 1, timeout: .seconds(20)), "the connected line")
+        #expect(await connected(client), "the connected line")
         client.send(#"{"b":1,"a":[true,null]}"#)
         client.send("not json")
         #expect(try await client.exit() == 0, "\(client.stderr.events)")
@@ -30,7 +30,7 @@ import KstlibWebSocketServer
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }
         guard let client = try start([server.url("/echo")]) else { return }
-        #expect(await client.stderr.wait(count: 1, timeout: .seconds(20)), "the connected line")
+        #expect(await connected(client), "the connected line")
         client.closeInput()
         #expect(try await client.exit() == 0, "\(client.stderr.events)")
         #expect(server.receivedCloseCodes == [1000])
@@ -64,7 +64,7 @@ import KstlibWebSocketServer
             "--listen", "--header", "Authorization: Bearer 1", "--subprotocol", "chat", server.url("/echo"),
         ]
         guard let client = try start(arguments) else { return }
-        #expect(await client.stderr.wait(count: 1, timeout: .seconds(20)), "the connected line")
+        #expect(await connected(client), "the connected line")
         client.signal(SIGTERM)
         #expect(try await client.exit() == 0, "\(client.stderr.events)")
         #expect(server.receivedCloseCodes == [1001])
@@ -87,6 +87,11 @@ import KstlibWebSocketServer
         #expect(try await client.exit() == 64, "EX_USAGE")
         #expect(ownLines(client).first == "Error: --header 'NoColon' is not 'Name: value' with a valid header name")
     }
+}
+
+/// Waits (20 s at most) for the client's "connected" line.
+func connected(_ client: ChildProcess) async -> Bool {
+    await waitUntil(timeout: .seconds(20)) { ownLines(client).contains { $0.hasPrefix("kstlib-ws: connected") } }
 }
 
 /// What the client itself wrote to stderr: its own lines and argument errors, not the library's

@@ -188,7 +188,8 @@ import KstlibWebSocketServer
         let config = Self.configuration(log) { if !compression { $0.compression = .disabled } }
         let manager = WebSocketManager(url: proxy.url("/echo"), configuration: config)
         try await manager.connect()
-        #expect(manager.isCompressed == compression)
+        // The embedded server offers no compression on libwebsockets 4.5+ (see offersCompression).
+        #expect(manager.isCompressed == (compression && EmbeddedWebSocketServer.offersCompression))
 
         var generator = SystemRandomNumberGenerator()
         let messages: [WebSocketMessage] = [
