@@ -91,7 +91,8 @@ import KstlibWebSocketServer
 
 /// Waits (20 s at most) for the client's "connected" line.
 func connected(_ client: ChildProcess) async -> Bool {
-    await waitUntil(timeout: .seconds(20)) { ownLines(client).contains { $0.hasPrefix("kstlib-ws: connected") } }
+    let stderr = client.stderr
+    return await waitUntil(timeout: .seconds(20)) { stderr.events.contains { $0.hasPrefix("kstlib-ws: connected") } }
 }
 
 /// What the client itself wrote to stderr: its own lines and argument errors, not the library's
