@@ -30,6 +30,9 @@ import KstlibWebSocketServer
         let closes = dims + [("kind", "proactive"), ("reason", "userRequested")]
         #expect(try metrics.expectCounter(Self.name("disconnects_total"), closes).totalValue == 1)
         #expect(try metrics.expectGauge(Self.name("queue_depth"), dims).lastValue == 0)
+        // A value per send (and per drain): the bytes then waiting, never more than were sent.
+        let waiting = try metrics.expectGauge(Self.name("bytes_waiting"), dims).values
+        #expect(waiting.count >= 3 && waiting.allSatisfy { (0...6).contains($0) }, "\(waiting)")
         let connectTimes = try metrics.expectTimer(Self.name("connect_seconds"), dims).values
         #expect(connectTimes.count == 1 && connectTimes[0] > 0)
         #expect(try metrics.expectCounter(Self.name("reconnect_attempts_total"), dims).totalValue == 0)

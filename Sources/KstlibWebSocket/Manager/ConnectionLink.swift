@@ -119,6 +119,7 @@ final class ConnectionLink: TransportSink {
 
     func transportDrained() {
         gate.drained()
+        manager?.recordDrained()
     }
 
     func transportEnded(_ end: TransportEnd) {

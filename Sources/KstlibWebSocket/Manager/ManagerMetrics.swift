@@ -18,6 +18,8 @@ final class ManagerMetrics: Sendable {
     let reconnectAttempts: Counter
     let messagesDropped: Counter
     let queueDepth: Gauge
+    /// Bytes accepted by `send` and not yet written (``WebSocketStats/bytesWaiting``).
+    let bytesWaiting: Gauge
     let roundTrip: Metrics.Timer
     let connectTime: Metrics.Timer
     private let dimensions: [(String, String)]
@@ -40,6 +42,7 @@ final class ManagerMetrics: Sendable {
         reconnectAttempts = counter("reconnect_attempts_total")
         messagesDropped = counter("messages_dropped_total")
         queueDepth = Gauge(label: Self.prefix + "queue_depth", dimensions: dimensions, factory: factory)
+        bytesWaiting = Gauge(label: Self.prefix + "bytes_waiting", dimensions: dimensions, factory: factory)
         roundTrip = timer("round_trip_seconds")
         connectTime = timer("connect_seconds")
         self.dimensions = dimensions

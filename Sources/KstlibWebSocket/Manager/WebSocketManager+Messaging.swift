@@ -66,7 +66,13 @@ extension WebSocketManager {
         if let metrics {
             metrics.messagesSent.increment()
             metrics.bytesSent.increment(by: frame.payloadCount)
+            metrics.bytesWaiting.record(currentConnection?.pendingBytes ?? 0)
         }
+    }
+
+    /// The outgoing buffer drained to its low watermark: the gauge follows it down.
+    func recordDrained() {
+        metrics?.bytesWaiting.record(currentConnection?.pendingBytes ?? 0)
     }
 
     private func waitForRoom(_ frame: OutgoingFrame, gate: SendGate) async throws {
