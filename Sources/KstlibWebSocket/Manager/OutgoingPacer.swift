@@ -41,17 +41,27 @@ final class OutgoingPacer: Sendable {
         let now = elapsed()
         return state.withLock { state in
             guard let wait = state.window.take(at: now) else {
-                if let blocked = state.blocked {
-                    // Only until a permission was free: a waiter that gave up meanwhile is no wait.
-                    state.waited += min(now, blocked.until) - blocked.since
-                    state.blocked = nil
-                }
+                Self.endBlock(&state, at: now)
                 state.granted += 1
                 return nil
             }
             if state.blocked == nil { state.blocked = (now, now + wait) }
             return wait
         }
+    }
+
+    /// The queue emptied without a send (its senders gave up): the wait ends now, not when the
+    /// next message happens to come.
+    func queueEmptied() {
+        let now = elapsed()
+        state.withLock { Self.endBlock(&$0, at: now) }
+    }
+
+    /// Adds the block in progress to the waiting time, up to when a permission was free.
+    private static func endBlock(_ state: inout State, at now: Duration) {
+        guard let blocked = state.blocked else { return }
+        state.waited += min(now, blocked.until) - blocked.since
+        state.blocked = nil
     }
 
     /// Sleeps on the manager's clock.

@@ -102,10 +102,11 @@ final class SendGate: Sendable {
                 admitWaiting()
             }
         } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index)
+            let (waiter, emptied) = state.withLock { state -> (Waiter?, Bool) in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return (nil, false) }
+                return (state.waiters.remove(at: index), state.waiters.isEmpty)
             }
+            if emptied { pacer?.queueEmptied() }
             waiter?.continuation?.resume(throwing: CancellationError())
         }
     }
