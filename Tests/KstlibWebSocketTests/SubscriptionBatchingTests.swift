@@ -53,6 +53,9 @@ import KstlibWebSocketServer
             $0.subscriptionFormat = Self.binance(max: 3)
             $0.autoReconnect = true
             $0.reconnectStrategy = .immediate
+            // Traffic on an otherwise idle /echo, so the drop reaches the client at once (with
+            // both loops idle it was once seen to take about 30 s).
+            $0.pingInterval = .milliseconds(100)
             $0.record(into: log)
         }
         let manager = WebSocketManager(url: server.url("/echo"), configuration: config)
