@@ -8,11 +8,12 @@ extension WebSocketManager {
     ///
     /// Returns once the message is in the outgoing buffer, in order behind every earlier `send`.
     /// While the buffer is above ``WebSocketConfiguration/sendBuffer``'s high watermark it
-    /// suspends until the network has drained it.
+    /// suspends until the network has drained it; under ``WebSocketConfiguration/outgoingRate``
+    /// it also waits for its turn in the window.
     ///
     /// - Throws: ``WebSocketConnectionError`` when no connection is open (or it ends while the
-    ///   send waits); ``WebSocketTimeoutError`` with operation `"send"` when there was no room
-    ///   within ``WebSocketConfiguration/sendTimeout``; `CancellationError` when the calling
+    ///   send waits); ``WebSocketTimeoutError`` with operation `"send"` when there was no room,
+    ///   or no turn under the rate, within ``WebSocketConfiguration/sendTimeout``; `CancellationError` when the calling
     ///   task is cancelled while waiting. In those cases the message is not sent.
     public func send(_ text: String) async throws {
         try await enqueue(.text(text))

@@ -10,6 +10,10 @@ extension WebSocketManager {
     }
 
     /// Subscribes to `channels` now (when connected) and after every reconnect.
+    ///
+    /// The requests are cut into batches of the format's
+    /// ``SubscriptionFormat/maxTopicsPerMessage`` and sent like any `send`: in order, waiting
+    /// for room and for ``WebSocketConfiguration/outgoingRate``.
     public func subscribe(_ channels: [String]) async throws {
         let (added, requestID, connected) = core.withLock { core -> ([String], Int, Bool) in
             let added = channels.filter { !core.subscriptions.contains($0) }
