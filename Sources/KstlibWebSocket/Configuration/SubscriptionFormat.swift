@@ -22,11 +22,22 @@ public struct SubscriptionFormat: Sendable {
 
     private let requests: @Sendable (_ action: Action, _ channels: [String], _ requestID: Int) -> [String]
 
+    /// At most this many channels per request: larger sets are split into several requests,
+    /// each with its own request id, in order. Exchanges cap the topics of one subscribe
+    /// message (say 10) and drop a client that sends more; `nil` (the default) gives the format
+    /// every channel at once. Only meaningful for formats that name several channels in one
+    /// message, such as ``binance``; a value under 1 counts as 1.
+    public var maxTopicsPerMessage: Int?
+
     /// A format of your own, for a platform whose requests neither ``kstlib`` nor ``binance`` fits:
     /// the messages for `action` on `channels`; `requestID` increases with every request, for
     /// formats that need one.
-    public init(requests: @escaping @Sendable (_ action: Action, _ channels: [String], _ requestID: Int) -> [String]) {
+    public init(
+        maxTopicsPerMessage: Int? = nil,
+        requests: @escaping @Sendable (_ action: Action, _ channels: [String], _ requestID: Int) -> [String]
+    ) {
         self.requests = requests
+        self.maxTopicsPerMessage = maxTopicsPerMessage
     }
 
     /// A format whose closure takes `true` for subscribe and `false` for unsubscribe.
@@ -35,9 +46,24 @@ public struct SubscriptionFormat: Sendable {
         self.requests = { messages($0.isSubscribe, $1, $2) }
     }
 
-    /// The messages for `action` on `channels`.
+    /// The messages for `action` on `channels`: one request per batch of at most
+    /// ``maxTopicsPerMessage`` channels, numbered from `requestID` on.
     public func messages(for action: Action, channels: [String], requestID: Int) -> [String] {
-        requests(action, channels, requestID)
+        batches(of: channels).enumerated().flatMap { index, batch in requests(action, batch, requestID + index) }
+    }
+
+    /// How many requests `count` channels take: the request ids a manager reserves for them.
+    func requestCount(channels count: Int) -> Int {
+        guard let size = maxTopicsPerMessage else { return 1 }
+        return max(1, (count + max(1, size) - 1) / max(1, size))
+    }
+
+    /// `channels` cut into batches of at most ``maxTopicsPerMessage``, in order.
+    func batches(of channels: [String]) -> [[String]] {
+        guard let size = maxTopicsPerMessage.map({ max(1, $0) }), channels.count > size else { return [channels] }
+        return stride(from: 0, to: channels.count, by: size).map {
+            Array(channels[$0..<min($0 + size, channels.count)])
+        }
     }
 
     /// The messages for `subscribe` (true) or `unsubscribe` (false) of `channels`.
@@ -51,7 +77,8 @@ public struct SubscriptionFormat: Sendable {
         channels.map { jsonObject(["type": "\(action)", "channel": $0]) }
     })
 
-    /// One message for all channels: `{"method":"SUBSCRIBE","params":["a","b"],"id":1}`.
+    /// One message for all channels: `{"method":"SUBSCRIBE","params":["a","b"],"id":1}`. Set
+    /// ``maxTopicsPerMessage`` for an exchange that caps the params of one request.
     public static let binance = SubscriptionFormat(requests: { action, channels, requestID in
         let params = channels.map(quoted).joined(separator: ",")
         return ["{\"method\":\"\("\(action)".uppercased())\",\"params\":[\(params)],\"id\":\(requestID)}"]

@@ -18,7 +18,8 @@ extension WebSocketConfiguration {
             && lhs.origin == rhs.origin && lhs.compression == rhs.compression && lhs.tls == rhs.tls
             && lhs.proxy == rhs.proxy && lhs.rotationOverlapTimeout == rhs.rotationOverlapTimeout
             && lhs.metrics == rhs.metrics && lhs.guardsPongs == rhs.guardsPongs && lhs.sendBuffer == rhs.sendBuffer
-            && lhs.sendTimeout == rhs.sendTimeout && lhs.logger?.label == rhs.logger?.label
+            && lhs.sendTimeout == rhs.sendTimeout && lhs.outgoingRate == rhs.outgoingRate
+            && lhs.logger?.label == rhs.logger?.label
     }
 
     /// The stored properties `==` compares, and those it leaves out: a test checks that every
@@ -29,7 +30,7 @@ extension WebSocketConfiguration {
         "maxMessageSize", "disconnectCheckInterval", "reconnectCheckInterval", "disconnectMargin",
         "maxConnectionAge", "gaplessRotation", "additionalHeaders", "unrepresentableHeaders", "subprotocols",
         "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics", "guardsPongs", "sendBuffer",
-        "sendTimeout", "logger",
+        "sendTimeout", "outgoingRate", "logger",
     ]
     static let callbackProperties: Set<String> = [
         "subscriptionFormat", "shouldDisconnect", "shouldReconnect", "onConnect", "onDisconnect", "onMessage",

@@ -64,6 +64,10 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     /// ``WebSocketTimeoutError`` with operation `"send"`, the message not sent; `nil` waits as
     /// long as the connection lives.
     public var sendTimeout: Duration? = .seconds(30)
+    /// At most this many outgoing messages per window, subscriptions and re-subscriptions
+    /// included (an exchange's "5 messages per second"); `nil` (the default) sends as fast as
+    /// the buffer allows. `send` waits for its turn within ``sendTimeout``.
+    public var outgoingRate: OutgoingRate? = nil
 
     // MARK: Proactive control
     /// How often ``shouldDisconnect`` is asked.
@@ -117,7 +121,8 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     public var shouldReconnect: (@Sendable () async -> ReconnectDecision)? = nil
     /// Called after every successful connect (and reconnect). Callbacks run in the order things
     /// happened: a connection's `onConnect` always comes before its messages and its
-    /// `onDisconnect`, and its subscriptions were already sent.
+    /// `onDisconnect`, and its subscriptions were already queued, ahead of anything it sends
+    /// (sent at once unless ``outgoingRate`` spreads them out).
     public var onConnect: (@Sendable () async throws -> Void)? = nil
     /// Called after every disconnect with its reason.
     public var onDisconnect: (@Sendable (DisconnectReason) async throws -> Void)? = nil

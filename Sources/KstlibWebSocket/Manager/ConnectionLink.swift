@@ -32,7 +32,9 @@ final class ConnectionLink: TransportSink {
     init(manager: WebSocketManager, generation: Int, standby: RotationMerger? = nil) {
         self.generation = generation
         self.standby = standby
-        gate = SendGate(manager.configuration.sendBuffer)
+        gate = SendGate(manager.configuration.sendBuffer, pacer: manager.pacer) { [weak manager] frame in
+            manager?.recordSent(frame)
+        }
         state = Mutex(State(manager: manager))
         if standby == nil, manager.state == .reconnecting { manager.metrics?.reconnectAttempts.increment() }
     }

@@ -240,8 +240,8 @@ extension WebSocketManager {
             return (true, reconnected, Self.transition(&core, to: .connected))
         }
         if adopted {
-            // The subscriptions go out before onConnect is queued: it may rely on them.
-            send(subscriptionsOn: connection)
+            // The subscriptions are queued before onConnect is: whatever it sends goes after them.
+            send(subscriptionsOn: link)
             recordConnect(reconnected: reconnected)
         }
         woken.forEach { $0.resume(returning: true) }

@@ -8,11 +8,12 @@ extension WebSocketManager {
     ///
     /// Returns once the message is in the outgoing buffer, in order behind every earlier `send`.
     /// While the buffer is above ``WebSocketConfiguration/sendBuffer``'s high watermark it
-    /// suspends until the network has drained it.
+    /// suspends until the network has drained it; under ``WebSocketConfiguration/outgoingRate``
+    /// it also waits for its turn in the window.
     ///
     /// - Throws: ``WebSocketConnectionError`` when no connection is open (or it ends while the
-    ///   send waits); ``WebSocketTimeoutError`` with operation `"send"` when there was no room
-    ///   within ``WebSocketConfiguration/sendTimeout``; `CancellationError` when the calling
+    ///   send waits); ``WebSocketTimeoutError`` with operation `"send"` when there was no room,
+    ///   or no turn under the rate, within ``WebSocketConfiguration/sendTimeout``; `CancellationError` when the calling
     ///   task is cancelled while waiting. In those cases the message is not sent.
     public func send(_ text: String) async throws {
         try await enqueue(.text(text))
@@ -59,6 +60,11 @@ extension WebSocketManager {
             throw WebSocketConnectionError(
                 "cannot send: the connection ended before the message was sent", url: url, attempts: 0)
         }
+        recordSent(frame)
+    }
+
+    /// Counts a frame that entered the outgoing buffer: a `send`'s, or a re-subscription's.
+    func recordSent(_ frame: OutgoingFrame) {
         statistics.withLock { stats in
             stats.messagesSent += 1
             stats.bytesSent += frame.payloadCount
@@ -75,14 +81,22 @@ extension WebSocketManager {
         metrics?.bytesWaiting.record(currentConnection?.pendingBytes ?? 0)
     }
 
+    /// Waits in the gate's queue, for room in the buffer or for the outgoing rate; the timeout's
+    /// message says which of the two held the queue when time ran out.
     private func waitForRoom(_ frame: OutgoingFrame, gate: SendGate) async throws {
         guard let timeout = configuration.sendTimeout else { return try await gate.admit(frame) }
-        logger.debug("send waits for the outgoing buffer to drain", metadata: ["url": "\(url)"])
+        logger.debug("send waits for the outgoing buffer or rate", metadata: ["url": "\(url)"])
+        let rate = configuration.outgoingRate
         try await withDeadline(
             timeout, clock: clock,
             timeoutError: {
-                WebSocketTimeoutError(
-                    "the outgoing buffer did not drain within \(timeout)", operation: .send, timeout: timeout)
+                guard let rate, !gate.isWaitingForRoom else {
+                    return WebSocketTimeoutError(
+                        "the outgoing buffer did not drain within \(timeout)", operation: .send, timeout: timeout)
+                }
+                return WebSocketTimeoutError(
+                    "the outgoing rate (\(rate)) let no message through within \(timeout)", operation: .send,
+                    timeout: timeout)
             }
         ) {
             try await gate.admit(frame)

@@ -29,7 +29,7 @@ extension WebSocketManager {
             alert(.rotationFallback, "gapless rotation failed to open the new connection; falling back", error: error)
             return false
         }
-        send(subscriptionsOn: newConnection)
+        send(subscriptionsOn: newLink)
         let overlapped =
             (try? await withDeadline(
                 configuration.rotationOverlapTimeout, clock: clock, timeoutError: { CancellationError() }

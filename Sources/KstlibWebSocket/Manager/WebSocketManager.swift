@@ -36,6 +36,8 @@ public final class WebSocketManager: Sendable {
     let callbacks: CallbackQueue
     /// The merger of a gapless rotation in progress.
     let rotation = Mutex<RotationMerger?>(nil)
+    /// The outgoing rate, shared by every connection; `nil` without ``WebSocketConfiguration/outgoingRate``.
+    let pacer: OutgoingPacer?
 
     /// The manager's mutable life, behind one lock.
     struct Core {
@@ -83,6 +85,7 @@ public final class WebSocketManager: Sendable {
         self.url = url
         self.configuration = configuration
         self.clock = clock
+        self.pacer = configuration.outgoingRate.map { OutgoingPacer($0, clock: clock) }
         self.loop = loop
         self.logger = configuration.logger ?? Logger(label: "kstlib.websocket")
         self.callbacks = CallbackQueue(logger: logger)
@@ -124,6 +127,7 @@ public final class WebSocketManager: Sendable {
     public var stats: WebSocketStats {
         var stats = statistics.withLock { $0 }
         stats.bytesWaiting = currentConnection?.pendingBytes ?? 0
+        stats.outgoingRateWait = pacer?.waited ?? .zero
         return stats
     }
     /// The subprotocol the server chose, if any: for the current connection, or the last one
@@ -155,7 +159,10 @@ public final class WebSocketManager: Sendable {
 
     /// Starts the statistics again from zero, now: the one way to reset them (``stats`` is a
     /// snapshot, so resetting a copy would change nothing).
-    public func resetStats() { statistics.withLock { $0 = WebSocketStats() } }
+    public func resetStats() {
+        statistics.withLock { $0 = WebSocketStats() }
+        pacer?.resetWaited()
+    }
 
     // MARK: State machine
 

@@ -27,6 +27,10 @@ public struct WebSocketStats: Sendable, Equatable {
     /// Payload bytes accepted by `send` and not yet handed to the network: the level of the
     /// outgoing buffer (``WebSocketConfiguration/sendBuffer``) when the snapshot was taken.
     public internal(set) var bytesWaiting = 0
+    /// How long the outgoing messages waited for ``WebSocketConfiguration/outgoingRate`` in
+    /// total (time during which the queue was held back, not summed per waiting sender): a
+    /// figure that keeps growing says the application talks faster than the limit allows.
+    public internal(set) var outgoingRateWait: Duration = .zero
     /// Messages dropped by the incoming queue's overflow policy.
     public internal(set) var messagesDropped = 0
     /// When the last connect succeeded; `nil` before the first.
