@@ -41,7 +41,7 @@ public struct SubscriptionFormat: Sendable {
     }
 
     /// A format whose closure takes `true` for subscribe and `false` for unsubscribe.
-    @available(*, deprecated, renamed: "init(requests:)", message: "the Bool became an Action")
+    @available(*, deprecated, renamed: "init(maxTopicsPerMessage:requests:)", message: "the Bool became an Action")
     public init(messages: @escaping @Sendable (_ subscribe: Bool, _ channels: [String], _ requestID: Int) -> [String]) {
         self.requests = { messages($0.isSubscribe, $1, $2) }
     }
