@@ -154,45 +154,6 @@ enum lwss_peer_state lwss_peer_state(struct lws *wsi) {
     return (errno == EAGAIN || errno == EWOULDBLOCK) ? LWSS_PEER_HEALTHY : LWSS_PEER_FAILED;
 }
 
-int lwss_probe_connect(const char *address, int port, int timeout_ms) {
-    struct sockaddr_storage storage;
-    socklen_t length;
-    memset(&storage, 0, sizeof(storage));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
-    if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)port);
-        length = sizeof(*v4);
-    } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)port);
-        length = sizeof(*v6);
-    } else {
-        return EINVAL;
-    }
-    int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return errno;
-    int result = 0;
-    if (connect(fd, (struct sockaddr *)&storage, length) != 0) {
-        result = errno;
-        if (result == EINPROGRESS) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            int ready = poll(&pfd, 1, timeout_ms);
-            if (ready <= 0) {
-                result = ETIMEDOUT;
-            } else {
-                socklen_t size = sizeof(result);
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &result, &size) != 0)
-                    result = errno;
-            }
-        }
-    }
-    close(fd);
-    return result;
-}
-
 int lwss_write_raw_close(struct lws *wsi, uint16_t code) {
     unsigned char frame[8];
     unsigned char mask[4];

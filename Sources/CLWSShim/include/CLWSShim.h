@@ -72,11 +72,6 @@ enum lwss_peer_state {
 /// libwebsockets is closing the connection, before it closes the descriptor.
 enum lwss_peer_state lwss_peer_state(struct lws *wsi);
 
-/// Connects a throwaway TCP socket to `address`:`port` (numeric) within `timeout_ms`, to learn
-/// the operating system's verdict (`errno`) after libwebsockets reported a failed connect in its
-/// own words. Returns 0 when the connect succeeded, else the errno (ETIMEDOUT on timeout).
-int lwss_probe_connect(const char *address, int port, int timeout_ms);
-
 /// Writes a masked close frame with `code` straight to the connection's socket (or TLS
 /// session). Used only at the moment libwebsockets drops a connection for a protocol
 /// violation, when it would otherwise vanish without the 1002 that RFC 6455 asks for.

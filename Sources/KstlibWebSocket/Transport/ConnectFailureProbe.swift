@@ -1,6 +1,5 @@
 // Why a TCP connect failed, asked of the operating system rather than read from libwebsockets.
-internal import CLWSShim
-import Dispatch
+import Foundation
 
 /// Finds the `errno` behind a connect that libwebsockets reported as failed.
 ///
@@ -18,7 +17,7 @@ enum ConnectFailureProbe {
         var viaProxy: Bool
     }
 
-    static let probeTimeoutMilliseconds: Int32 = 1_000
+    static let probeTimeout: Duration = .seconds(1)
 
     static func target(of options: LWSConnection.Options) -> Target {
         if let proxy = options.vhost.proxy {
@@ -37,8 +36,14 @@ enum ConnectFailureProbe {
 
     /// The failure with the operating system's reason (blocking: call off the service thread).
     static func resolve(_ failure: WebSocketHandshakeFailure, target: Target) -> WebSocketHandshakeFailure {
-        let code = lwss_probe_connect(target.address, Int32(target.port), probeTimeoutMilliseconds)
-        let socketError = code == 0 ? nil : SocketErrorCode(rawValue: code)
+        let socketError: SocketErrorCode?
+        switch TCPConnect.open(address: target.address, port: target.port, until: .now + probeTimeout) {
+        case .connected(let fd):
+            close(fd)
+            socketError = nil
+        case .failed(let code): socketError = SocketErrorCode(rawValue: code)
+        case .timedOut: socketError = .timedOut
+        }
         return WebSocketHandshakeFailure(
             kind: failure.kind, reason: words(socketError, target), httpStatus: failure.httpStatus,
             headers: failure.headers, socketError: socketError, detail: failure.detail)

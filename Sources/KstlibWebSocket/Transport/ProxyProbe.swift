@@ -32,29 +32,19 @@ enum ProxyProbe {
 
     private static func ask(address: String, port: Int, target: String, timeout: Duration) -> Outcome {
         let deadline = ContinuousClock.now + timeout
-        var storage = sockaddr_storage()
-        guard let length = fill(&storage, address: address, port: port) else { return .unreachable(errno: EINVAL) }
-        let fd = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .unreachable(errno: errno) }
+        let fd: Int32
+        switch TCPConnect.open(address: address, port: port, until: deadline) {
+        case .connected(let socket): fd = socket
+        case .failed(let code): return .unreachable(errno: code)
+        case .timedOut: return .silent
+        }
         defer { close(fd) }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        let started = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        if started != 0 {
-            guard errno == EINPROGRESS else { return .unreachable(errno: errno) }
-            guard wait(fd, for: POLLOUT, until: deadline) else { return .silent }
-            var failure: Int32 = 0
-            var size = socklen_t(MemoryLayout<Int32>.size)
-            _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size)
-            if failure != 0 { return .unreachable(errno: failure) }
-        }
         let request = Array("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count
         else { return .silent }
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while answer.count < maxAnswer, wait(fd, for: POLLIN, until: deadline) {
+        while answer.count < maxAnswer, TCPConnect.wait(fd, for: POLLIN, until: deadline) {
             let count = read(fd, &chunk, min(chunk.count, maxAnswer - answer.count))
             if count <= 0 { break }
             answer += chunk[0..<count]
@@ -80,35 +70,5 @@ enum ProxyProbe {
             headers[name] = headers[name].map { "\($0), \(value)" } ?? value
         }
         return .answered(status: status, reason: statusLine.count > 2 ? String(statusLine[2]) : "", headers: headers)
-    }
-
-    /// Polls `fd` for `event` until `deadline`; `false` when the time ran out.
-    private static func wait(_ fd: Int32, for event: Int32, until deadline: ContinuousClock.Instant) -> Bool {
-        while true {
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else { return false }
-            var entry = pollfd(fd: fd, events: Int16(event), revents: 0)
-            let ready = poll(&entry, 1, Int32(max(1, (left / .milliseconds(1)).rounded(.up))))
-            if ready > 0 { return true }
-            if ready < 0 && errno != EINTR { return false }
-        }
-    }
-
-    /// Writes the numeric `address` and `port` into `storage`; its length, `nil` if not numeric.
-    private static func fill(_ storage: inout sockaddr_storage, address: String, port: Int) -> socklen_t? {
-        withUnsafeMutableBytes(of: &storage) { raw -> socklen_t? in
-            if address.contains(":") {
-                let v6 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
-                v6.pointee.sin6_family = sa_family_t(AF_INET6)
-                v6.pointee.sin6_port = UInt16(port).bigEndian
-                guard inet_pton(AF_INET6, address, &v6.pointee.sin6_addr) == 1 else { return nil }
-                return socklen_t(MemoryLayout<sockaddr_in6>.size)
-            }
-            let v4 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
-            v4.pointee.sin_family = sa_family_t(AF_INET)
-            v4.pointee.sin_port = UInt16(port).bigEndian
-            guard inet_pton(AF_INET, address, &v4.pointee.sin_addr) == 1 else { return nil }
-            return socklen_t(MemoryLayout<sockaddr_in>.size)
-        }
     }
 }
