@@ -7,6 +7,10 @@
 import ArgumentParser
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -71,6 +75,7 @@ struct RunCommand: ParsableCommand {
             timeLimit: .seconds(timeout))
 
         warnIfBusy("before the run")
+        if workloads.contains("conns") { warnIfTooFewDescriptors(for: try connectionCounts().max() ?? 0) }
         printContext(placement: placement, repetitions: repetitions, executables: executables)
         var table = RatioTable()
         var serverTable = PushServerTable()
@@ -162,6 +167,16 @@ struct RunCommand: ParsableCommand {
                 String(
                     format: "warning: load average %.2f %@: other processes share the CPUs; figures are noisy", load,
                     moment))
+        }
+    }
+
+    /// Each client and each server raises its soft descriptor limit to the hard one, which must
+    /// hold K connections plus the process's own descriptors (`ulimit -Hn` to check).
+    private func warnIfTooFewDescriptors(for conns: Int) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_max != rlim_t.max, Int(limit.rlim_max) < conns + 100 {
+            progress("warning: the hard descriptor limit (\(limit.rlim_max)) is too low for \(conns) connections")
         }
     }
 
