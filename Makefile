@@ -71,6 +71,12 @@ docs: deps
 bench: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run
 
+## A benchmark smoke run for CI: every case once with a hundredth of the messages and 10
+## connections; it checks that the benchmark still runs (non-zero only if a case failed), no timing.
+.PHONY: bench-smoke
+bench-smoke: deps
+	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke
+
 ## Soak (Benchmarks/README.md): the server's numbered /feed at 10,000 msg/s for SOAK_SECONDS while
 ## the server is killed (SIGKILL) and restarted every 5 s; one line every 10 s, then PASS or FAIL
 ## (RSS growth after warm-up below 5%, no message delivered twice).

@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // kstlib-bench: benchmarks of the kstlib-swift WebSocket client against a raw C libwebsockets
-// client, both talking to the same embedded libwebsockets server. A package of its own so the
+// client, both talking to the same server: a plain C libwebsockets pusher for `push`, the
+// embedded libwebsockets server otherwise. A package of its own so the
 // root package's test build never compiles it. Build with `swift build -c release`.
 import PackageDescription
 
@@ -11,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "kstlib-bench", targets: ["kstlib-bench"]),
         .executable(name: "c-baseline-client", targets: ["c-baseline-client"]),
+        .executable(name: "c-push-server", targets: ["c-push-server"]),
     ],
     dependencies: [
         // Named explicitly: a path dependency is otherwise identified by its folder name, which
@@ -29,6 +31,12 @@ let package = Package(
         .executableTarget(
             name: "c-baseline-client",
             dependencies: ["CBaselineClient"]
+        ),
+        // The push server: plain C libwebsockets, so a push figure measures the client, not the
+        // server; it reports its own send rate per connection.
+        .executableTarget(
+            name: "c-push-server",
+            linkerSettings: [.linkedLibrary("websockets")]
         ),
         // malloc's live-heap count for the Swift client's `conns` report.
         .target(name: "CHeapProbe"),

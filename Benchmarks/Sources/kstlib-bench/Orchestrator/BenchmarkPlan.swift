@@ -21,6 +21,8 @@ struct BenchCase: Sendable {
     /// Connects in progress at most while opening `conns` connections; 0 for all at once.
     var connectWindow = 0
     var layout = CoreLayout.separate
+    /// The C push server for push (unless `--push-server swift`), the embedded server otherwise.
+    var server = ServerKind.swift
 
     /// A short name for people: "push 64 B", "rtt 64 B one core", "conns 10000".
     var label: String {
@@ -42,17 +44,39 @@ struct BenchCase: Sendable {
     }
 }
 
+/// How much of a full run: the message counts are divided by `scale`.
+enum RunSize: Sendable {
+    case full, quick, smoke
+
+    var scale: Int {
+        switch self {
+        case .full: 1
+        case .quick: 10
+        case .smoke: 100
+        }
+    }
+}
+
 enum BenchmarkPlan {
     /// The cases for `workloads`, in a fixed order. Counts are sized so one timed run of the C
-    /// baseline takes one to two seconds on a small machine (a tenth of that with `quick`).
+    /// baseline takes one to two seconds on a small machine (a tenth of that with `quick`, a
+    /// hundredth with `smoke`). The C push server sends 64-byte messages 20 times faster than
+    /// the embedded one, hence its larger count.
     static func cases(
-        workloads: Set<WorkloadName>, connectionCounts: [Int], connectWindow: Int, quick: Bool
+        workloads: Set<WorkloadName>, connectionCounts: [Int], connectWindow: Int, size runSize: RunSize,
+        pushServer: ServerKind
     ) -> [BenchCase] {
-        let scale = quick ? 10 : 1
+        let scale = runSize.scale
         var cases: [BenchCase] = []
         if workloads.contains(.push) {
-            cases.append(BenchCase(workload: .push, size: 64, count: 500_000 / scale, warmup: 50_000 / scale))
-            cases.append(BenchCase(workload: .push, size: 64 << 10, count: 5_000 / scale, warmup: 500 / scale))
+            let smallCount = pushServer == .c ? 3_000_000 : 500_000
+            cases.append(
+                BenchCase(
+                    workload: .push, size: 64, count: smallCount / scale, warmup: smallCount / 10 / scale,
+                    server: pushServer))
+            cases.append(
+                BenchCase(
+                    workload: .push, size: 64 << 10, count: 5_000 / scale, warmup: 500 / scale, server: pushServer))
         }
         if workloads.contains(.pipe) {
             cases.append(

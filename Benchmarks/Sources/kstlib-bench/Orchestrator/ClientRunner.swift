@@ -7,9 +7,24 @@ import Synchronization
     import Glibc
 #endif
 
-/// The two clients being compared.
+/// The clients being compared: ours with its consumer on the default executor (where users are)
+/// or on the manager's event-loop executor, and the C baseline.
 enum ClientKind: String, Sendable, CaseIterable {
-    case swift, c
+    case swift
+    case swiftEventLoop = "swift-event-loop"
+    case c
+
+    /// The Swift clients, each compared with C.
+    static let swiftKinds: [ClientKind] = [.swift, .swiftEventLoop]
+
+    /// For tables: "Swift default", "Swift event loop", "C".
+    var title: String {
+        switch self {
+        case .swift: "Swift default"
+        case .swiftEventLoop: "Swift event loop"
+        case .c: "C"
+        }
+    }
 }
 
 struct ClientRunner: Sendable {
@@ -26,7 +41,8 @@ struct ClientRunner: Sendable {
     func run(_ kind: ClientKind, _ invocation: ClientInvocation) -> ClientReport? {
         let command: [String] =
             switch kind {
-            case .swift: [benchExecutable, "client"] + invocation.arguments
+            case .swift: [benchExecutable, "client", "--executor", "default"] + invocation.arguments
+            case .swiftEventLoop: [benchExecutable, "client", "--executor", "event-loop"] + invocation.arguments
             case .c: [baselineExecutable] + invocation.arguments
             }
         guard let process = try? ChildProcess(placement.pinned(command, cpu: placement.clientCPU)) else { return nil }

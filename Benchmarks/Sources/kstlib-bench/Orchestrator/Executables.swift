@@ -1,23 +1,22 @@
-// Executables: the programs `run` starts: itself (for `serve` and the Swift client) and the C
-// baseline built beside it by the same `swift build`.
+// Executables: the programs `run` starts: itself (for `serve` and the Swift client), the C
+// baseline and the C push server, built beside it by the same `swift build`.
 import Foundation
 
 struct Executables: Sendable {
     let bench: String
     let baseline: String
+    let pushServer: String
 
     static func locate() throws -> Executables {
         guard let bench = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
             throw ChildProcessError(description: "cannot find this executable through /proc/self/exe")
         }
-        let baseline = URL(fileURLWithPath: bench).deletingLastPathComponent().appendingPathComponent(
-            "c-baseline-client"
-        ).path
-        guard FileManager.default.isExecutableFile(atPath: baseline) else {
-            throw ChildProcessError(
-                description: "\(baseline) is missing: build the whole package (swift build -c release)")
+        let folder = URL(fileURLWithPath: bench).deletingLastPathComponent()
+        let siblings = ["c-baseline-client", "c-push-server"].map { folder.appendingPathComponent($0).path }
+        for path in siblings where !FileManager.default.isExecutableFile(atPath: path) {
+            throw ChildProcessError(description: "\(path) is missing: build the whole package (swift build -c release)")
         }
-        return Executables(bench: bench, baseline: baseline)
+        return Executables(bench: bench, baseline: siblings[0], pushServer: siblings[1])
     }
 
     /// libwebsockets' version as the C baseline reports it.

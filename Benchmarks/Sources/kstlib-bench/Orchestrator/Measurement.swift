@@ -6,7 +6,10 @@
 // is woken, which on a small VM varies from run to run;
 // *_us microseconds; *_ms milliseconds; rss_per_conn_kb = (VmRSS with all K open - VmRSS before) / K;
 // heap_per_conn_kb = the same difference in malloc's live heap (mallinfo2), which leaves out what
-// the allocator keeps from freed blocks; rss_peak_mb = VmHWM. Every metric is the median of its per-repetition values.
+// the allocator keeps from freed blocks; rss_peak_mb = VmHWM; for push against the C server,
+// server_msgs_per_s = what it sent from its first write to its last (a slow client holds it back),
+// server_capacity_msgs_per_s = what it sent per second of its CPU time (what it could send), and
+// client_per_capacity = msgs_per_s / server_capacity_msgs_per_s. Every metric is the median of its per-repetition values.
 
 /// One named value of a measurement.
 struct Metric: Sendable {
@@ -44,6 +47,7 @@ struct Measurement: Sendable {
         switch benchCase.workload {
         case .push:
             line.add("size", benchCase.size)
+            line.add("server", benchCase.server.rawValue)
         case .pipe:
             line.add("size", benchCase.size)
             line.add("in_flight", benchCase.window)
@@ -61,17 +65,33 @@ struct Measurement: Sendable {
         return line.text
     }
 
+    /// The C push server's rates for the same repetitions, and how close the client came.
+    private static func serverMetrics(_ reports: [ClientReport]) -> [Metric] {
+        func rate(_ messages: Int?, _ seconds: Double?) -> Double { Double(messages ?? 0) / max(seconds ?? 0, 1e-9) }
+        let sent = reports.map { rate($0.serverMessages, $0.serverSeconds) }
+        let capacity = reports.map { rate($0.serverMessages, $0.serverCPUSeconds) }
+        let ratio = reports.map { rate($0.messages, $0.seconds) / rate($0.serverMessages, $0.serverCPUSeconds) }
+        return [
+            Metric(name: "server_msgs_per_s", value: Statistics.median(sent), decimals: 0),
+            Metric(name: "server_capacity_msgs_per_s", value: Statistics.median(capacity), decimals: 0),
+            Metric(name: "client_per_capacity", value: Statistics.median(ratio), decimals: 3),
+        ]
+    }
+
     private static func metrics(of benchCase: BenchCase, _ reports: [ClientReport]) -> [Metric] {
         func median(_ name: String, decimals: Int, _ value: (ClientReport) -> Double) -> Metric {
             Metric(name: name, value: Statistics.median(reports.map(value)), decimals: decimals)
         }
         switch benchCase.workload {
         case .push, .pipe:
-            return [
+            let throughput = [
                 median("msgs_per_s", decimals: 0) { Double($0.messages ?? 0) / max($0.seconds ?? 0, 1e-9) },
                 median("mb_per_s", decimals: 1) { Double($0.bytes ?? 0) / 1e6 / max($0.seconds ?? 0, 1e-9) },
                 median("cpu_us_per_msg", decimals: 2) { ($0.cpuSeconds ?? 0) * 1e6 / Double(max($0.messages ?? 1, 1)) },
             ]
+            let withServer = reports.filter { $0.serverSeconds != nil && $0.serverCPUSeconds != nil }
+            guard !withServer.isEmpty, withServer.count == reports.count else { return throughput }
+            return throughput + serverMetrics(reports)
         case .rtt:
             return [
                 median("p50_us", decimals: 1) { Statistics.percentile($0.samplesMicroseconds ?? [], 0.50) },

@@ -1,5 +1,6 @@
-// RatioTable: the closing table of a run: for each case, the Swift and C figures, Swift/C, and
-// the target for that ratio marked met or missed. Printed as a Markdown table.
+// RatioTable: the closing table of a run: for each case and Swift executor, the Swift and C
+// figures, Swift/C, and the target for that ratio marked met or missed. Printed as a
+// Markdown table.
 import Foundation
 
 /// What a ratio must be for its target to be met.
@@ -25,6 +26,7 @@ enum RatioTarget: Sendable {
 struct RatioTable {
     private struct Row {
         var label: String
+        var executor: String
         var metric: String
         var swift: String
         var c: String
@@ -61,10 +63,13 @@ struct RatioTable {
     /// The Markdown table.
     var text: String {
         let header = Row(
-            label: "case", metric: "metric", swift: "Swift", c: "C", ratio: "Swift/C", target: "target", status: "")
+            label: "case", executor: "Swift executor", metric: "metric", swift: "Swift", c: "C", ratio: "Swift/C",
+            target: "target", status: "")
         let all = [header] + rows
         func width(_ column: KeyPath<Row, String>) -> Int { all.map { $0[keyPath: column].count }.max() ?? 0 }
-        let columns: [KeyPath<Row, String>] = [\.label, \.metric, \.swift, \.c, \.ratio, \.target, \.status]
+        let columns: [KeyPath<Row, String>] = [
+            \.label, \.executor, \.metric, \.swift, \.c, \.ratio, \.target, \.status,
+        ]
         let widths = columns.map(width)
         func line(_ row: Row) -> String {
             let cells = zip(columns, widths).map { column, width in
@@ -92,7 +97,8 @@ struct RatioTable {
         }
         rows.append(
             Row(
-                label: label, metric: metric, swift: Self.format(swiftValue, decimals),
+                label: label, executor: Self.executorName(swift.client), metric: metric,
+                swift: Self.format(swiftValue, decimals),
                 c: Self.format(cValue, decimals),
                 ratio: ratio.map { String(format: "%.2f", $0) } ?? "-", target: target?.text ?? "", status: status))
     }
@@ -103,11 +109,16 @@ struct RatioTable {
         let met = swift.repetitions > 0 && loops == 1
         rows.append(
             Row(
-                label: swift.benchCase.label, metric: "loop threads", swift: Self.format(loops, 0), c: "1", ratio: "-",
+                label: swift.benchCase.label, executor: Self.executorName(swift.client), metric: "loop threads",
+                swift: Self.format(loops, 0), c: "1", ratio: "-",
                 target: "all open on 1", status: met ? "met" : "MISSED"))
     }
 
-    private static func format(_ value: Double?, _ decimals: Int) -> String {
+    private static func executorName(_ client: ClientKind) -> String {
+        client == .swiftEventLoop ? "event loop" : "default"
+    }
+
+    static func format(_ value: Double?, _ decimals: Int) -> String {
         guard let value else { return "-" }
         if decimals == 0 {
             let formatter = NumberFormatter()

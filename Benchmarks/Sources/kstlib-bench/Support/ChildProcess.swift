@@ -78,6 +78,19 @@ final class ChildProcess {
         }
     }
 
+    /// The next line of the child's stdout without its newline; nil at end of file, or when
+    /// `timeout` passes first (a server that never reports must not hang the run).
+    func readLine(timeout: Duration) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while !buffered.contains(UInt8(ascii: "\n")) {
+            let left = deadline - ContinuousClock.now
+            var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            guard left > .zero, poll(&poller, 1, Int32(max(left.seconds * 1000, 1))) > 0 else { return nil }
+            guard fill() else { break }
+        }
+        return readLine()
+    }
+
     /// The next line of the child's stdout without its newline; nil at end of file.
     func readLine() -> String? {
         while true {

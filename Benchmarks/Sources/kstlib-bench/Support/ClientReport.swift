@@ -41,6 +41,12 @@ struct ClientReport: Codable, Sendable {
     /// Threads running a libwebsockets service loop.
     var loopThreads: Int?
 
+    /// Filled by `run` from the C push server's line for this run (push only): messages it
+    /// sent, from its first to its last write, and its CPU time over that span.
+    var serverMessages: Int?
+    var serverSeconds: Double?
+    var serverCPUSeconds: Double?
+
     init(client: String, workload: String, ok: Bool) {
         self.client = client
         self.workload = workload
@@ -59,5 +65,8 @@ struct ClientReport: Codable, Sendable {
         case heapBaseKB = "heap_base_kb"
         case heapOpenKB = "heap_open_kb"
         case loopThreads = "loop_threads"
+        case serverMessages = "server_messages"
+        case serverSeconds = "server_seconds"
+        case serverCPUSeconds = "server_cpu_seconds"
     }
 }

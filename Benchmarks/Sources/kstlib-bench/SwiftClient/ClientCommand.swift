@@ -22,16 +22,22 @@ struct ClientCommand: AsyncParsableCommand {
     @Option var connectWindow = 0
     @Option var warmup = 0
     @Flag var compression = false
+    @Option(help: "Where the consumer runs: default (the cooperative pool) or event-loop.")
+    var executor = "default"
 
     func validate() throws {
         guard WorkloadName(rawValue: workload) != nil else { throw ValidationError("unknown workload \(workload)") }
         guard port > 0, count > 0, size >= 0, window > 0, conns > 0, connectWindow >= 0, warmup >= 0 else {
             throw ValidationError("counts must be positive")
         }
+        guard ["default", "event-loop"].contains(executor) else {
+            throw ValidationError("--executor is default or event-loop")
+        }
     }
 
     func run() async throws {
-        let settings = SwiftClientSettings(address: address, port: port, compression: compression)
+        let settings = SwiftClientSettings(
+            address: address, port: port, compression: compression, onEventLoop: executor == "event-loop")
         let workload = WorkloadName(rawValue: workload)!
         if workload != .conns, warmup > 0 {
             _ = await run(workload, settings, count: warmup)

@@ -7,6 +7,8 @@ struct SwiftClientSettings: Sendable {
     var address: String
     var port: Int
     var compression: Bool
+    /// Consumers run on the manager's event-loop executor rather than the default pool.
+    var onEventLoop = false
 
     /// The URL of `path` (with its query) on the benchmark server.
     func url(_ path: String) -> String {
@@ -30,11 +32,11 @@ struct SwiftClientSettings: Sendable {
 }
 
 extension SwiftClientSettings {
-    /// Where a workload's consumer runs: the manager's event-loop thread (what the library
-    /// recommends for throughput- and latency-critical consumers: no thread wake-up per
-    /// message), or the default cooperative pool with `KSTLIB_BENCH_POOL=1`.
-    static func executor(for manager: WebSocketManager) -> (any TaskExecutor)? {
-        ProcessInfo.processInfo.environment["KSTLIB_BENCH_POOL"] == "1" ? nil : manager.eventLoopExecutor
+    /// Where a workload's consumer runs: the default cooperative pool (what a user gets without
+    /// reading the manual), or the manager's event-loop thread (`--executor event-loop`: no
+    /// thread wake-up per message).
+    func executor(for manager: WebSocketManager) -> (any TaskExecutor)? {
+        onEventLoop ? manager.eventLoopExecutor : nil
     }
 }
 

@@ -14,7 +14,7 @@ enum SwiftPipeWorkload {
         let clock = ContinuousClock()
         let started = clock.now
         var finished = started
-        await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
+        await withTaskExecutorPreference(settings.executor(for: manager)) {
             do {
                 try await manager.connect()
                 var sent = min(window, count)

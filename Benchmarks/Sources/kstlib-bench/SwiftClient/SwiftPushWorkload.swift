@@ -15,7 +15,7 @@ enum SwiftPushWorkload {
         let clock = ContinuousClock()
         let started = clock.now
         var finished = started
-        await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
+        await withTaskExecutorPreference(settings.executor(for: manager)) {
             do {
                 try await manager.connect()
                 for try await message in manager.stream() {

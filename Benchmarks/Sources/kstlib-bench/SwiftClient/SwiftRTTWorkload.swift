@@ -15,7 +15,7 @@ enum SwiftRTTWorkload {
         let clock = ContinuousClock()
         do {
             try await manager.connect()
-            samples = try await withTaskExecutorPreference(SwiftClientSettings.executor(for: manager)) {
+            samples = try await withTaskExecutorPreference(settings.executor(for: manager)) {
                 var samples: [Double] = []
                 samples.reserveCapacity(count)
                 for _ in 0..<count {
