@@ -17,8 +17,6 @@
 
 const char *lwss_compiled_version(void) { return LWS_LIBRARY_VERSION; }
 
-int lwss_compiled_version_number(void) { return LWS_LIBRARY_VERSION_NUMBER; }
-
 // Atomic: the client loop installs the hook while the embedded server's thread may be logging.
 static _Atomic(lwss_log_sink) g_sink;
 static _Atomic int g_installed;

@@ -14,9 +14,6 @@ enum { LWSS_PRE = LWS_PRE };
 /// with `lws_get_library_version()`: a library of another major.minor has other struct layouts.
 const char *lwss_compiled_version(void);
 
-/// The headers' version as a number (4005008 for 4.5.8), for behaviour that differs by version.
-int lwss_compiled_version_number(void);
-
 /// A receiver for libwebsockets log lines (without their trailing newline).
 typedef void (*lwss_log_sink)(int level, const char *line);
 
