@@ -110,9 +110,9 @@ final class ConnectionLink: TransportSink {
         waiter?.resume()
     }
 
-    func transportReceived(_ message: WebSocketMessage) -> Bool {
+    func transportReceived(_ messages: [WebSocketMessage]) -> Bool {
         guard !isRetired, let manager else { return true }
-        return manager.deliver(message, from: self)
+        return manager.deliver(messages, from: self)
     }
 
     func transportPong(roundTrip: Duration) {

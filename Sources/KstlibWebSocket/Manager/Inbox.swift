@@ -9,7 +9,7 @@ import Synchronization
 /// `capacity` messages the ``QueueOverflowPolicy`` decides: under `.backpressure` the push
 /// answers `false` so the transport stops reading the socket, and the consumer's pull asks for
 /// reading to resume once the queue is half empty.
-final class Inbox: Sendable {
+@usableFromInline final class Inbox: Sendable {
     enum Ending: Sendable {
         case finished
         case failed(any Error)
@@ -61,20 +61,23 @@ final class Inbox: Sendable {
     /// How many messages wait for a consumer (the queue-depth gauge).
     var depth: Int { state.withLock { $0.messages.count } }
 
-    /// Adds a message; `false` asks the producer to pause reading.
-    func push(_ message: WebSocketMessage) -> Bool {
+    /// Adds messages in order; `false` asks the producer to pause reading. `reportDepth` gets
+    /// the depth they leave, before any drop is reported.
+    func push(_ messages: [WebSocketMessage], reportDepth: ((Int) -> Void)? = nil) -> Bool {
         var keepReading = true
-        var droppedNow: Int?
-        let mustSchedule = state.withLock { state -> Bool in
-            guard state.ending == nil else { return false }
+        let (mustSchedule, droppedBefore, droppedNow, depth) = state.withLock { state -> (Bool, Int, Int, Int) in
+            let droppedBefore = state.dropped
+            guard state.ending == nil else { return (false, droppedBefore, droppedBefore, state.messages.count) }
             // A waiting consumer gets its message at the end of the loop's pass, and one pass
             // can bring thousands: only what the waiters will not take counts as queued, and
             // that still obeys the capacity, or backpressure would never engage.
-            defer {
-                if !state.waiters.isEmpty { state.wakeScheduled = true }
-            }
             let mustWake = !state.waiters.isEmpty && !state.wakeScheduled
-            if capacity > 0 && state.messages.count - state.waiters.count >= capacity {
+            if !state.waiters.isEmpty { state.wakeScheduled = true }
+            for message in messages {
+                guard capacity > 0 && state.messages.count - state.waiters.count >= capacity else {
+                    state.messages.append(message)
+                    continue
+                }
                 switch policy.kind {
                 case .backpressure:
                     state.messages.append(message)
@@ -82,23 +85,20 @@ final class Inbox: Sendable {
                     keepReading = false
                 case .dropNewest:
                     state.dropped += 1
-                    droppedNow = state.dropped
                 case .dropOldest:
                     state.messages.removeFirst()
                     state.messages.append(message)
                     state.dropped += 1
-                    droppedNow = state.dropped
                 case .fail:
                     state.dropped += 1
-                    droppedNow = state.dropped
                     state.overflowed = true
                 }
-                return mustWake
             }
-            state.messages.append(message)
-            return mustWake
+            return (mustWake, droppedBefore, state.dropped, state.messages.count)
         }
-        if let droppedNow { onDrop(droppedNow) }
+        reportDepth?(depth)
+        // One report per dropped message, as kstlib alerts per drop.
+        for total in stride(from: droppedBefore + 1, through: droppedNow, by: 1) { onDrop(total) }
         if mustSchedule { scheduleWake { [self] in handOver() } }
         return keepReading
     }
@@ -149,7 +149,7 @@ final class Inbox: Sendable {
 
     /// The next message, `nil` at a normal end; throws the ending's error, or
     /// ``WebSocketQueueFullError`` under the `.fail` policy.
-    func next() async throws -> WebSocketMessage? {
+    nonisolated(nonsending) func next() async throws -> WebSocketMessage? {
         if let ready = try takeReady() { return ready }
         let id = state.withLock { state -> Int in
             state.nextWaiterID += 1
@@ -176,7 +176,7 @@ final class Inbox: Sendable {
     }
 
     /// A queued message or the ending, without waiting; `nil` when the caller must wait.
-    private func takeReady() throws -> WebSocketMessage?? {
+    func takeReady() throws -> WebSocketMessage?? {
         let (result, resume) = state.withLock { state -> (Result<WebSocketMessage?, any Error>?, Bool) in
             if state.overflowed {
                 state.overflowed = false

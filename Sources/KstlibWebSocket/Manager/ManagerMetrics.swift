@@ -6,7 +6,7 @@ import Metrics
 /// Made only when ``WebSocketConfiguration/metrics`` is set, so a manager without metrics
 /// costs nothing. The instruments are swift-metrics' own thread-safe objects, called from the
 /// event-loop thread and from tasks alike.
-final class ManagerMetrics: Sendable {
+@usableFromInline final class ManagerMetrics: Sendable {
     /// The prefix of every name: the library's, so dashboards can find them all.
     static let prefix = "kstlib_websocket_"
 

@@ -105,31 +105,39 @@ extension WebSocketManager {
 
     // MARK: Receiving
 
-    /// Called on the event-loop thread for every message; `false` asks for backpressure.
-    /// During a gapless rotation the merger decides what reaches the application.
-    func deliver(_ message: WebSocketMessage, from link: ConnectionLink) -> Bool {
-        guard let merger = rotation.withLock({ $0 }) else { return deliver(message) }
-        let out = link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
-        var keepReading = true
-        for message in out where !deliver(message) { keepReading = false }
+    /// Called on the event-loop thread with one service pass's messages; `false` asks for
+    /// backpressure. During a gapless rotation the merger decides what reaches the application.
+    func deliver(_ messages: [WebSocketMessage], from link: ConnectionLink) -> Bool {
+        guard let merger = rotation.withLock({ $0 }) else { return deliver(messages) }
+        var out: [WebSocketMessage] = []
+        for message in messages {
+            out +=
+                link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
+        }
+        let keepReading = deliver(out)
         if merger.isFinished { endRotation(merger) }
         return keepReading
     }
 
-    /// Hands one message to the application: statistics, `onMessage`, the inbox.
-    func deliver(_ message: WebSocketMessage) -> Bool {
+    /// Hands messages to the application: statistics, `onMessage`, the inbox; one lock each
+    /// and one clock read for the whole batch.
+    func deliver(_ messages: [WebSocketMessage]) -> Bool {
+        guard !messages.isEmpty else { return true }
+        var bytes = 0
+        for message in messages { bytes += message.byteCount }
+        let now = Date()
         statistics.withLock { stats in
-            stats.messagesReceived += 1
-            stats.bytesReceived += message.byteCount
-            stats.lastMessageTime = Date()
+            stats.messagesReceived += messages.count
+            stats.bytesReceived += bytes
+            stats.lastMessageTime = now
         }
-        if let onMessage = configuration.onMessage { callbacks.run { try await onMessage(message) } }
-        guard let metrics else { return inbox.push(message) }
-        metrics.messagesReceived.increment()
-        metrics.bytesReceived.increment(by: message.byteCount)
-        let keepReading = inbox.push(message)
-        metrics.queueDepth.record(inbox.depth)
-        return keepReading
+        if let onMessage = configuration.onMessage {
+            for message in messages { callbacks.run { try await onMessage(message) } }
+        }
+        guard let metrics else { return inbox.push(messages) }
+        metrics.messagesReceived.increment(by: messages.count)
+        metrics.bytesReceived.increment(by: bytes)
+        return inbox.push(messages) { metrics.queueDepth.record($0) }
     }
 
     func recordDrop(total: Int) {
@@ -205,16 +213,30 @@ public struct WebSocketMessageStream: AsyncSequence, Sendable {
 
     /// Takes messages off the manager's incoming queue.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let inbox: Inbox
+        @usableFromInline let inbox: Inbox
         /// `nil` when another iterator held the stream when this one was made.
         let lease: IteratorClaim.Lease?
-        let url: String
-        let metrics: ManagerMetrics?
+        @usableFromInline let holdsStream: Bool
+        @usableFromInline let url: String
+        @usableFromInline let metrics: ManagerMetrics?
+
+        init(inbox: Inbox, lease: IteratorClaim.Lease?, url: String, metrics: ManagerMetrics?) {
+            self.inbox = inbox
+            self.lease = lease
+            holdsStream = lease != nil
+            self.url = url
+            self.metrics = metrics
+        }
 
         /// The next message; `nil` when the stream ended normally; throws the error that ended
         /// it, or ``WebSocketStreamInUseError`` when another iterator holds the stream.
-        public mutating func next() async throws -> WebSocketMessage? {
-            guard lease != nil else { throw WebSocketStreamInUseError(url: url) }
+        ///
+        /// Inlinable so that a message already queued is taken without a suspension point in
+        /// the caller's loop: each `await` that crosses one costs an executor check, a lock
+        /// when the task has an executor preference.
+        @inlinable public nonisolated(nonsending) mutating func next() async throws -> WebSocketMessage? {
+            guard holdsStream else { throw WebSocketStreamInUseError(url: url) }
+            if let ready = try inbox.takeQueued(reporting: metrics) { return ready }
             return try await inbox.next(reporting: metrics)
         }
     }
@@ -234,9 +256,18 @@ public struct WebSocketMessageStream: AsyncSequence, Sendable {
 
 extension Inbox {
     /// The next message, reporting the queue depth it leaves behind to `metrics`.
-    func next(reporting metrics: ManagerMetrics?) async throws -> WebSocketMessage? {
+    @usableFromInline nonisolated(nonsending) func next(reporting metrics: ManagerMetrics?) async throws
+        -> WebSocketMessage?
+    {
         let message = try await next()
         metrics?.queueDepth.record(depth)
         return message
+    }
+
+    /// A message already queued, or the stream's ending; `nil` when the caller must wait.
+    @usableFromInline func takeQueued(reporting metrics: ManagerMetrics?) throws -> WebSocketMessage?? {
+        guard let ready = try takeReady() else { return nil }
+        metrics?.queueDepth.record(depth)
+        return ready
     }
 }

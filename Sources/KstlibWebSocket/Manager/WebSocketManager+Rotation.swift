@@ -40,7 +40,7 @@ extension WebSocketManager {
             // On the loop thread, where both connections deliver: no message of either can be
             // handed over between the switch and the flush of what the new one held.
             await withTaskExecutorPreference(loop) {
-                for message in merger.forceSwitch() { _ = self.deliver(message) }
+                _ = self.deliver(merger.forceSwitch())
             }
             alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }

@@ -87,10 +87,12 @@ extension LWSConnection {
     /// The end of a service pass: releases a hold and makes deferred WRITEABLE requests.
     func servicePassEnded() {
         guard let wsi, !ended else {
+            handReceived()
             pongGuard = PongGuardState()
             return
         }
         deliverTentativeMessage()
+        handReceived()
         if pongGuard.releaseQueued {
             pongGuard.releaseQueued = false
             pongGuard.holding = false

@@ -60,9 +60,25 @@ extension LWSConnection {
         return 0
     }
 
-    /// Gives a whole message to the sink, pausing reading when it asks for backpressure.
+    /// Keeps a whole message for the hand-over at the end of the service pass, or sooner once
+    /// a batch is full: one read can inflate into thousands of messages, and backpressure must
+    /// still stop reading within a batch of the queue's limit.
     private func hand(_ message: WebSocketMessage) {
-        if !sink.transportReceived(message) && !readingPaused, let wsi {
+        if received.isEmpty { loop?.atPassEnd(self) }
+        received.append(message)
+        if received.count >= Self.handOverBatch { handReceived() }
+    }
+
+    /// The most messages held for one hand-over.
+    static let handOverBatch = 64
+
+    /// Gives the pass's messages to the sink, pausing reading when it asks for backpressure;
+    /// before anything else is reported, so the sink sees events in the order they happened.
+    func handReceived() {
+        guard !received.isEmpty else { return }
+        let batch = received
+        received.removeAll(keepingCapacity: true)
+        if !sink.transportReceived(batch) && !readingPaused, let wsi {
             readingPaused = true
             ownPollChange { _ = lws_rx_flow_control(wsi, 0) }
         }

@@ -83,6 +83,8 @@ final class LWSConnection: @unchecked Sendable {
     /// ``OutgoingFrame/acceptedThrough`` of the last frame taken from the outbox.
     var takenThrough = 0
     var rxBuffer: [UInt8] = []
+    /// Whole messages of the current service pass, handed over at its end (``handReceived()``).
+    var received: [WebSocketMessage] = []
     /// `rxBuffer` holds a compressed message libwebsockets called final (see `receive`).
     var rxTentativelyComplete = false
     var rxBinary = false
@@ -239,6 +241,7 @@ final class LWSConnection: @unchecked Sendable {
     /// Reports the end exactly once and lets go of libwebsockets' pointer.
     func finish() {
         guard !ended else { return }
+        handReceived()
         ended = true
         if let wsi { lws_set_opaque_user_data(wsi, nil) }
         wsi = nil

@@ -24,9 +24,10 @@ protocol TransportSink: AnyObject, Sendable {
     /// The upgrade succeeded; `subprotocol` is the server's choice, if any, and `compressed`
     /// tells whether permessage-deflate was negotiated.
     func transportOpened(subprotocol: String?, compressed: Bool)
-    /// A whole message arrived. Return `false` to stop reading the socket (backpressure) until
-    /// ``LWSConnection/resumeReading()``.
-    func transportReceived(_ message: WebSocketMessage) -> Bool
+    /// The whole messages of one service pass, in order: one hand-over per pass, not per
+    /// message, so locks, clock reads and wake-ups are paid once for a burst. Return `false` to
+    /// stop reading the socket (backpressure) until ``LWSConnection/resumeReading()``.
+    func transportReceived(_ messages: [WebSocketMessage]) -> Bool
     /// A pong arrived for our keepalive ping after `roundTrip`.
     func transportPong(roundTrip: Duration)
     /// Queued bytes were handed to libwebsockets: ``LWSConnection/pendingBytes`` went down.
