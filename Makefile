@@ -122,6 +122,15 @@ compat: deps
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake; }
 	Compat/run.sh "$(LWS_TARBALL)" "$(LWS_BUILD)"
 
+## The benchmarks against that libwebsockets (Benchmarks/README.md, "Other libwebsockets"):
+## `make compat-bench LWS_TARBALL=… [LWS_BUILD=Release] [BENCH_ARGS="--workloads push"]`.
+.PHONY: compat-bench
+compat-bench: deps
+	@[ -n "$(LWS_TARBALL)" ] || { echo "usage: make compat-bench LWS_TARBALL=path/to/libwebsockets-X.Y.Z.tar.gz [LWS_BUILD=Release|None] [BENCH_ARGS=...]"; exit 2; }
+	@command -v cmake >/dev/null || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake; }
+	Compat/bench.sh "$(LWS_TARBALL)" "$(LWS_BUILD)" $(BENCH_ARGS)
+
 # What the client promises for a burst of pings on this libwebsockets (echo-client --runtime).
 PING_REPLIES = --ping-replies $$(.build/debug/echo-client --runtime | sed -n 's/^pingReplies=//p')
 .PHONY: conformance conformance-quick

@@ -135,7 +135,7 @@ import KstlibWebSocketServer
         // upgrade response, may be longer; it holds what came before the client read it.)
         // Without backpressure the whole feed (5,000) would pile up.
         let frameFloor = compressed && ContextTables.parsesWholeReads ? 2 : max(smallest + 2, 1)
-        let oneRead = ContextTables.largestRead / frameFloor
+        let oneRead = ContextTables.largestRead(compressionOffered: compressed) / frameFloor
         #expect(backlog <= Self.queueSize + 1 + oneRead, "backlog \(backlog), one read \(oneRead)")
     }
 

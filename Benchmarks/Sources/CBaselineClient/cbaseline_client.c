@@ -124,7 +124,9 @@ int cb_client_init(cb_client *client, const cbaseline_target *target) {
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = client->protocols;
     info.extensions = client->extensions;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
+    // No LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT: the benchmark is plain ws, and from libwebsockets 4.5 the
+    // last context with it calls OPENSSL_cleanup() when destroyed, after which the next one crashes.
+    info.options = LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
     info.pt_serv_buf_size = CB_RX_BUFFER;
     info.timeout_secs = 120;
     info.connect_timeout_secs = 120;

@@ -9,6 +9,8 @@ internal import CLWSShim
 /// `@unchecked Sendable`: written once in `init`, then only read (by the service thread).
 final class ContextTables: @unchecked Sendable {
     let protocolName: UnsafePointer<CChar>
+    /// The protocol entry of connections that offer permessage-deflate (see ``rxBufferSize(compressionOffered:)``).
+    let inflatingProtocolName: UnsafePointer<CChar>
     let protocols: UnsafeMutablePointer<lws_protocols>
     let extensions: UnsafeMutablePointer<lws_extension>
     let idlePolicy: UnsafeMutablePointer<lws_retry_bo_t>
@@ -24,25 +26,37 @@ final class ContextTables: @unchecked Sendable {
     /// The headers' major.minor is the loaded library's (``LibWebSocketsRuntime``).
     static let parsesWholeReads = (LWS_LIBRARY_VERSION_MAJOR, LWS_LIBRARY_VERSION_MINOR) > (4, 3)
 
-    /// `rx_buffer_size`, which sizes each read once the connection is up. 64 KiB lets a typical
-    /// message arrive in one RECEIVE callback; where a whole read is delivered after a pause,
-    /// libwebsockets' default of 4 KiB keeps backpressure's overshoot to the frames of 4 KiB.
-    static let rxBufferSize = parsesWholeReads ? 4 * 1024 : 64 * 1024
+    /// `rx_buffer_size`, which sizes each read once the connection is up: 64 KiB lets a typical
+    /// message arrive in one RECEIVE callback and a large one in few reads.
+    ///
+    /// Where a whole read is delivered after a pause (``parsesWholeReads``), backpressure
+    /// overshoots by one read's frames: at most 64 KiB of messages, bounded in bytes. Inflated
+    /// messages are not: a 64 KiB read of permessage-deflate frames can hold tens of thousands
+    /// of small messages, so connections that offer compression read 4 KiB at a time there
+    /// (their own protocol entry, ``inflatingProtocolName``).
+    static func rxBufferSize(compressionOffered: Bool) -> Int {
+        compressionOffered && parsesWholeReads ? 4 * 1024 : 64 * 1024
+    }
 
     /// The most bytes one read brings once the connection is up (`rx_buffer_size + LWS_PRE`,
     /// capped by the service buffer). The read that carries the upgrade response may fill the
     /// service buffer: the frames that came with it are parsed in one go too.
-    static let largestRead = min(rxBufferSize + Int(LWSS_PRE), serviceBufferSize)
+    static func largestRead(compressionOffered: Bool) -> Int {
+        min(rxBufferSize(compressionOffered: compressionOffered) + Int(LWSS_PRE), serviceBufferSize)
+    }
 
     init() {
         protocolName = UnsafePointer(strdup("kstlib-ws")!)
-        protocols = .allocate(capacity: 2)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
-        protocols[0].name = protocolName
-        protocols[0].callback = eventLoopCallback
-        protocols[0].rx_buffer_size = Self.rxBufferSize
-        // Left at 0, the send size would follow `rx_buffer_size`: sends stay at 64 KiB.
-        protocols[0].tx_packet_size = 64 * 1024
+        inflatingProtocolName = UnsafePointer(strdup("kstlib-ws-inflating")!)
+        protocols = .allocate(capacity: 3)
+        protocols.initialize(repeating: lws_protocols(), count: 3)
+        for (index, (name, offered)) in [(protocolName, false), (inflatingProtocolName, true)].enumerated() {
+            protocols[index].name = name
+            protocols[index].callback = eventLoopCallback
+            protocols[index].rx_buffer_size = Self.rxBufferSize(compressionOffered: offered)
+            // Left at 0, the send size would follow `rx_buffer_size`: sends stay at 64 KiB.
+            protocols[index].tx_packet_size = 64 * 1024
+        }
 
         extensionName = UnsafePointer(strdup("permessage-deflate")!)
         extensionOffer = UnsafePointer(strdup("permessage-deflate; client_max_window_bits")!)
@@ -61,6 +75,7 @@ final class ContextTables: @unchecked Sendable {
         extensions.deallocate()
         idlePolicy.deallocate()
         free(UnsafeMutablePointer(mutating: protocolName))
+        free(UnsafeMutablePointer(mutating: inflatingProtocolName))
         free(UnsafeMutablePointer(mutating: extensionName))
         free(UnsafeMutablePointer(mutating: extensionOffer))
     }

@@ -64,8 +64,10 @@ final class EventLoop: @unchecked Sendable {
     private let tables = ContextTables()
     private lazy var vhosts = VhostRegistry(tables: tables)
 
-    /// The name every client connection binds to (`local_protocol_name`).
-    var protocolName: UnsafePointer<CChar> { tables.protocolName }
+    /// The name a client connection binds to (`local_protocol_name`), which sets its read size.
+    func protocolName(compressionOffered: Bool) -> UnsafePointer<CChar> {
+        compressionOffered ? tables.inflatingProtocolName : tables.protocolName
+    }
     /// A zeroed retry/idle policy: `secs_since_valid_hangup == 0` turns off libwebsockets' own
     /// keepalive so ours can report a distinct ping timeout and send a proper close.
     var idlePolicy: UnsafePointer<lws_retry_bo_t> { UnsafePointer(tables.idlePolicy) }

@@ -154,7 +154,7 @@ final class LWSConnection: @unchecked Sendable {
         info.host = strings.copy(url.hostHeader)
         info.origin = options.origin.map(strings.copy)
         info.protocol = options.subprotocols.isEmpty ? nil : strings.copy(options.subprotocols.joined(separator: ", "))
-        info.local_protocol_name = loop.protocolName
+        info.local_protocol_name = loop.protocolName(compressionOffered: options.compression.enabled)
         switch loop.vhost(for: options.vhost, context: context) {
         case .success(let vhost): info.vhost = vhost
         case .failure(let failure):

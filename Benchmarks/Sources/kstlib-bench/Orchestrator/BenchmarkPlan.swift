@@ -40,7 +40,8 @@ struct BenchCase: Sendable {
     }
 
     static func sizeLabel(_ size: Int) -> String {
-        size >= 1024 && size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B"
+        if size >= 1 << 20 && size % (1 << 20) == 0 { return "\(size >> 20) MiB" }
+        return size >= 1024 && size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B"
     }
 }
 
@@ -77,6 +78,8 @@ enum BenchmarkPlan {
             cases.append(
                 BenchCase(
                     workload: .push, size: 64 << 10, count: 5_000 / scale, warmup: 500 / scale, server: pushServer))
+            cases.append(
+                BenchCase(workload: .push, size: 1 << 20, count: 300 / scale, warmup: 30 / scale, server: pushServer))
         }
         if workloads.contains(.pipe) {
             cases.append(

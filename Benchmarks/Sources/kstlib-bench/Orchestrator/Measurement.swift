@@ -100,6 +100,10 @@ struct Measurement: Sendable {
                     let samples = report.samplesMicroseconds ?? []
                     return samples.reduce(0, +) / Double(max(samples.count, 1))
                 },
+                median("rtt_per_s", decimals: 0) { report in
+                    let samples = report.samplesMicroseconds ?? []
+                    return Double(samples.count) / max(samples.reduce(0, +) / 1e6, 1e-9)
+                },
                 median("cpu_us_per_msg", decimals: 2) { report in
                     (report.cpuSeconds ?? 0) * 1e6 / Double(max(report.samplesMicroseconds?.count ?? 1, 1))
                 },

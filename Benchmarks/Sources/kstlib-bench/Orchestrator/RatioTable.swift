@@ -37,25 +37,37 @@ struct RatioTable {
 
     private var rows: [Row] = []
 
-    /// Adds the rows of one case from its two measurements.
+    /// Adds the rows of one case from its two measurements, with the targets of the performance
+    /// issue: push and pipe at 0.85x C by default and 0.95x on the event-loop executor; large
+    /// messages at 0.9x; round trips on one core at 0.75x and 0.95x; 1,000 connections opened in
+    /// at most 1.3x C's time, with at most 1.5x its RSS per idle connection.
     mutating func add(swift: Measurement, c: Measurement) {
         let benchCase = swift.benchCase
+        let onLoop = swift.client == .swiftEventLoop
         switch benchCase.workload {
         case .push where benchCase.size >= 1024:
             compare(benchCase.label, "MB/s", "mb_per_s", swift, c, decimals: 0, target: .atLeast(0.9))
             compare(benchCase.label, "CPU µs/msg", "cpu_us_per_msg", swift, c, decimals: 2, target: nil)
         case .push, .pipe:
-            compare(benchCase.label, "msgs/s", "msgs_per_s", swift, c, decimals: 0, target: .atLeast(0.9))
+            compare(
+                benchCase.label, "msgs/s", "msgs_per_s", swift, c, decimals: 0,
+                target: .atLeast(onLoop ? 0.95 : 0.85))
             compare(benchCase.label, "CPU µs/msg", "cpu_us_per_msg", swift, c, decimals: 2, target: nil)
         case .rtt:
-            compare(benchCase.label, "p50 µs", "p50_us", swift, c, decimals: 1, target: .atMost(1.1))
+            let oneCore = benchCase.layout == .shared
+            compare(
+                benchCase.label, "round trips/s", "rtt_per_s", swift, c, decimals: 0,
+                target: oneCore ? .atLeast(onLoop ? 0.95 : 0.75) : nil)
+            compare(benchCase.label, "p50 µs", "p50_us", swift, c, decimals: 1, target: nil)
             compare(benchCase.label, "p99 µs", "p99_us", swift, c, decimals: 1, target: nil)
             compare(benchCase.label, "CPU µs/rtt", "cpu_us_per_msg", swift, c, decimals: 2, target: nil)
         case .conns:
-            compare(benchCase.label, "RSS/conn KiB", "rss_per_conn_kb", swift, c, decimals: 1, target: .atMost(1.2))
+            compare(benchCase.label, "RSS/conn KiB", "rss_per_conn_kb", swift, c, decimals: 1, target: .atMost(1.5))
             compare(benchCase.label, "heap/conn KiB", "heap_per_conn_kb", swift, c, decimals: 1, target: nil)
             compare(benchCase.label, "peak RSS MiB", "rss_peak_mb", swift, c, decimals: 1, target: nil)
-            compare(benchCase.label, "all open ms", "open_ms", swift, c, decimals: 1, target: nil)
+            compare(
+                benchCase.label, "all open ms", "open_ms", swift, c, decimals: 1,
+                target: benchCase.conns == 1_000 ? .atMost(1.3) : nil)
             if benchCase.conns >= 10_000 { addOneLoopThreadRow(swift) }
         }
     }
