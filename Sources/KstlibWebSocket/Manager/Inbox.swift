@@ -175,8 +175,43 @@ import Synchronization
         }
     }
 
+    /// Up to `limit` queued messages in one lock, without waiting: empty when the stream ended
+    /// normally, `nil` when the caller must wait; throws the ending's error, or
+    /// ``WebSocketQueueFullError`` under the `.fail` policy.
+    func takeQueued(upTo limit: Int) throws -> [WebSocketMessage]? {
+        let (result, resume) = state.withLock { state -> (Result<[WebSocketMessage], any Error>?, Bool) in
+            if state.overflowed {
+                state.overflowed = false
+                return (.failure(WebSocketQueueFullError(queueSize: capacity, droppedCount: state.dropped)), false)
+            }
+            if !state.messages.isEmpty {
+                let count = min(limit, state.messages.count)
+                let batch = Array(state.messages.prefix(count))
+                state.messages.removeFirst(count)
+                return (.success(batch), state.unpauseIfDrained(capacity: capacity))
+            }
+            switch state.ending {
+            case .finished: return (.success([]), false)
+            case .failed(let error): return (.failure(error), false)
+            case nil: return (nil, false)
+            }
+        }
+        if resume { onResume() }
+        return try result?.get()
+    }
+
+    /// Puts back, in front, messages a stream iterator took but never returned.
+    func giveBack(_ messages: [WebSocketMessage]) {
+        guard !messages.isEmpty else { return }
+        let mustWake = state.withLock { state -> Bool in
+            state.messages.prepend(contentsOf: messages)
+            return !state.waiters.isEmpty
+        }
+        if mustWake { handOver() }
+    }
+
     /// A queued message or the ending, without waiting; `nil` when the caller must wait.
-    func takeReady() throws -> WebSocketMessage?? {
+    private func takeReady() throws -> WebSocketMessage?? {
         let (result, resume) = state.withLock { state -> (Result<WebSocketMessage?, any Error>?, Bool) in
             if state.overflowed {
                 state.overflowed = false

@@ -215,18 +215,9 @@ public struct WebSocketMessageStream: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         @usableFromInline let inbox: Inbox
         /// `nil` when another iterator held the stream when this one was made.
-        let lease: IteratorClaim.Lease?
-        @usableFromInline let holdsStream: Bool
+        @usableFromInline let lease: IteratorClaim.Lease?
         @usableFromInline let url: String
         @usableFromInline let metrics: ManagerMetrics?
-
-        init(inbox: Inbox, lease: IteratorClaim.Lease?, url: String, metrics: ManagerMetrics?) {
-            self.inbox = inbox
-            self.lease = lease
-            holdsStream = lease != nil
-            self.url = url
-            self.metrics = metrics
-        }
 
         /// The next message; `nil` when the stream ended normally; throws the error that ended
         /// it, or ``WebSocketStreamInUseError`` when another iterator holds the stream.
@@ -234,16 +225,16 @@ public struct WebSocketMessageStream: AsyncSequence, Sendable {
         /// Inlinable so that a message already queued is taken without a suspension point in
         /// the caller's loop: each `await` that crosses one costs an executor check, a lock
         /// when the task has an executor preference.
-        @inlinable public nonisolated(nonsending) mutating func next() async throws -> WebSocketMessage? {
-            guard holdsStream else { throw WebSocketStreamInUseError(url: url) }
-            if let ready = try inbox.takeQueued(reporting: metrics) { return ready }
+        @inlinable public mutating func next() async throws -> WebSocketMessage? {
+            guard let lease else { throw WebSocketStreamInUseError(url: url) }
+            if let ready = try lease.nextQueued(reporting: metrics) { return ready }
             return try await inbox.next(reporting: metrics)
         }
     }
 
     /// An iterator over the manager's incoming queue.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inbox: inbox, lease: claim.acquire(), url: url, metrics: metrics)
+        AsyncIterator(inbox: inbox, lease: claim.acquire(for: inbox), url: url, metrics: metrics)
     }
 
     /// The messages decoded from JSON as `T`.
@@ -262,12 +253,5 @@ extension Inbox {
         let message = try await next()
         metrics?.queueDepth.record(depth)
         return message
-    }
-
-    /// A message already queued, or the stream's ending; `nil` when the caller must wait.
-    @usableFromInline func takeQueued(reporting metrics: ManagerMetrics?) throws -> WebSocketMessage?? {
-        guard let ready = try takeReady() else { return nil }
-        metrics?.queueDepth.record(depth)
-        return ready
     }
 }
