@@ -31,7 +31,7 @@ test: deps
 
 ## Every program in Examples/; each runs with no arguments against the embedded server
 ## (`swift run NAME`). `make test` builds them too, and its tests run three of them.
-EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo
+EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo sharded-feed
 examples: deps
 	@for p in $(EXAMPLES); do echo "building $$p"; $(SWIFT) build --product $$p || exit 1; done
 
