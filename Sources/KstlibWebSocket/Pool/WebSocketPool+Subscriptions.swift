@@ -12,8 +12,8 @@ extension WebSocketPool {
     /// Each topic goes to the least loaded shard with room under
     /// ``PoolLimits/maxStreamsPerConnection``; a new shard is opened only when every shard is
     /// full, once the connection window (``PoolLimits/newConnections``) allows it. Returns once
-    /// the new shards are connected and every request is in its shard's outgoing buffer, paced
-    /// by ``PoolLimits/outgoingRate`` (a shard that is reconnecting sends them when it is back).
+    /// the new shards are connected and every request is queued on its shard, which sends them
+    /// at ``PoolLimits/outgoingRate`` (a shard that is reconnecting sends them when it is back).
     ///
     /// - Throws: ``WebSocketTimeoutError`` with operation
     ///   ``WebSocketTimeoutError/Operation/connectionWindow`` when the window would not allow a
