@@ -39,7 +39,9 @@ final class TopicsBehavior: ConnectionBehavior {
         settle(connection)
         if !violated, !ledger.paused.load(ordering: .relaxed) {
             for topic in topics {
-                send("{\"topic\":\(JSONText.quoted(topic)),\"seq\":\(ledger.nextSequence(of: topic))}", topic, connection)
+                send(
+                    "{\"topic\":\(JSONText.quoted(topic)),\"seq\":\(ledger.nextSequence(of: topic))}", topic, connection
+                )
             }
         }
         connection.setTimer(microseconds: options.tickMicroseconds)

@@ -75,7 +75,8 @@ import KstlibWebSocketServer
         var seen: [String: [Int]] = [:]
         while seen["x", default: []].count < 3 || seen["y", default: []].count < 3 {
             let message = try await within { try await manager.receive() }
-            guard let fields = jsonFields(message), let topic = fields["topic"] as? String, let seq = fields["seq"] as? Int
+            guard let fields = jsonFields(message), let topic = fields["topic"] as? String,
+                let seq = fields["seq"] as? Int
             else { continue }
             seen[topic, default: []].append(seq)
         }

@@ -71,7 +71,9 @@ import Testing
         var simulation = PoolSimulation(seed: seed)
         for _ in 0..<400 { simulation.step() }
         #expect(simulation.violations == [], "seed \(seed)")
-        #expect(simulation.openings > 0 && simulation.proactiveGrants > 0, "seed \(seed): the schedule exercised too little")
+        #expect(
+            simulation.openings > 0 && simulation.proactiveGrants > 0, "seed \(seed): the schedule exercised too little"
+        )
     }
 }
 
@@ -154,7 +156,9 @@ struct PoolSimulation {
         if !others.isEmpty { violations.append("two shards down on purpose at \(now)") }
         links[shard] = .down
         proactiveDown[shard] = now
-        if links.count > 1, !links.contains(.up) { violations.append("a proactive disconnect left no shard up at \(now)") }
+        if links.count > 1, !links.contains(.up) {
+            violations.append("a proactive disconnect left no shard up at \(now)")
+        }
     }
 
     /// Every shard that is down tries to open, in random order, as the window allows.

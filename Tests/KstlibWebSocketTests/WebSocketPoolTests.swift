@@ -140,7 +140,8 @@ import KstlibWebSocketServer
         #expect(error?.operation == .connectionWindow)
         #expect(error?.timeout == .seconds(1))
         #expect(
-            error?.message == "the connection window (1 connections per 60.0 seconds) allows no new connection within 1.0 seconds"
+            error?.message
+                == "the connection window (1 connections per 60.0 seconds) allows no new connection within 1.0 seconds"
         )
         #expect(pool.assignments == ["a": 0, "b": 0])
         #expect(pool.shardCount == 1)

@@ -54,7 +54,10 @@ final class MergedInbox: Sendable {
     /// ending wins.
     func end(_ ending: Result<Void, any Error>) {
         let (consumer, producers) = state.withLock { state in
-            guard state.ending == nil else { return (nil, []) as (CheckedContinuation<WebSocketPoolMessage?, any Error>?, [CheckedContinuation<Void, Never>]) }
+            guard state.ending == nil else {
+                return (nil, [])
+                    as (CheckedContinuation<WebSocketPoolMessage?, any Error>?, [CheckedContinuation<Void, Never>])
+            }
             state.ending = ending
             let producers = state.producers
             state.producers = []

@@ -40,7 +40,9 @@ extension WebSocketPool {
         guard let others else { return }
         configuration.logger?.debug("a shard ended; the pool ends", metadata: ["url": "\(url)", "shard": "\(id)"])
         inbox.end(error.map { .failure($0) } ?? .success(()))
-        Task { await withTaskGroup(of: Void.self) { group in others.forEach { s in group.addTask { await s.close() } } } }
+        Task {
+            await withTaskGroup(of: Void.self) { group in others.forEach { s in group.addTask { await s.close() } } }
+        }
     }
 
     /// The connection window's answer to a shard's connection attempt: returns when it may go.
