@@ -111,6 +111,18 @@ public final class EmbeddedWebSocketServer: Sendable {
         loop.statistics.open.load(ordering: .relaxed)
     }
 
+    /// The fewest websocket connections that were open right after one closed, since the last
+    /// ``markLowestConnectionCount()``; the count at the mark when none closed since. How a test
+    /// checks that clients never all went away at once.
+    public var lowestConnectionCount: Int {
+        min(loop.statistics.lowestOpen.load(ordering: .relaxed), connectionCount)
+    }
+
+    /// Starts ``lowestConnectionCount`` again from the connections open now.
+    public func markLowestConnectionCount() {
+        loop.statistics.lowestOpen.store(connectionCount, ordering: .relaxed)
+    }
+
     /// Websocket connections accepted since the server started.
     public var totalConnections: Int {
         loop.statistics.accepted.load(ordering: .relaxed)

@@ -39,6 +39,8 @@ final class ServerStatistics: Sendable {
     let open = Atomic<Int>(0)
     let accepted = Atomic<Int>(0)
     let feedSequence = Atomic<Int>(0)
+    /// The fewest connections open after a close since the last mark (`Int.max` until one closes).
+    let lowestOpen = Atomic<Int>(Int.max)
     /// Client certificates refused by the mutual-TLS check.
     let rejectedClientCertificates = Atomic<Int>(0)
     /// The close codes of the close frames clients sent, in order.
@@ -291,7 +293,8 @@ final class ServerLoop: @unchecked Sendable {
     /// LWS_CALLBACK_CLOSED and LWS_CALLBACK_WSI_DESTROY: forgets `wsi`.
     func forget(_ wsi: OpaquePointer) {
         guard let connection = connections.removeValue(forKey: wsi) else { return }
-        statistics.open.subtract(1, ordering: .relaxed)
+        let open = statistics.open.subtract(1, ordering: .relaxed).newValue
+        statistics.lowestOpen.min(open, ordering: .relaxed)
         connection.closed()
         if shuttingDown, connections.isEmpty {
             exitRequested = true

@@ -125,6 +125,31 @@ import KstlibWebSocketServer
         await pool.close()
     }
 
+    @Test func connectionAgeRotationsGoOneShardAtATimeNeverAllDown() async throws {
+        let server = try EmbeddedWebSocketServer(limits: Self.serverLimits)
+        defer { server.stop() }
+        var config = Self.configuration()
+        // Shards opened together reach their age together: without staggering they would all
+        // rotate at the same moment.
+        config.maxConnectionAge = .milliseconds(300)
+        config.disconnectMargin = .zero
+        var limits = Self.poolLimits
+        limits.connectionSpacing = .zero
+        limits.maxStreamsPerConnection = 10
+        let pool = WebSocketPool(url: server.url("/topics"), configuration: config, limits: limits)
+        try await within { try await pool.subscribe(Self.topics(30)) }
+        #expect(pool.shardCount == 3)
+        server.markLowestConnectionCount()
+        try await eventually("every shard to rotate twice") {
+            pool.stats.shards.allSatisfy { $0.stats.proactiveDisconnects >= 2 }
+        }
+        #expect(server.lowestConnectionCount >= 2)
+        #expect(server.limitViolations == [])
+        let expected = Dictionary(uniqueKeysWithValues: Self.topics(30).map { ($0, 1) })
+        try await eventually("the server to carry every topic") { server.subscribedTopics == expected }
+        await pool.close()
+    }
+
     @Test func aNewShardTheWindowCannotAllowFailsTheSubscribeAndLeavesNothingBehind() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

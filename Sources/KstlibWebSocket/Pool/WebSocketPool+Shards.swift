@@ -16,9 +16,10 @@ extension WebSocketPool {
     }
 
     /// Forwards shard `id`'s messages into the merged stream until it ends.
-    func startForwarding(_ shard: WebSocketManager, id: Int) -> Task<Void, Never> {
+    func startForwarding(_ id: Int) {
+        guard let shard = state.withLock({ $0.shards[id] }) else { return }
         let inbox = self.inbox
-        return Task { [weak self] in
+        let forwarder = Task { [weak self] in
             do {
                 for try await message in shard.stream() {
                     await inbox.push(WebSocketPoolMessage(shard: id, message: message))
@@ -28,12 +29,13 @@ extension WebSocketPool {
                 self?.shardEnded(id, error: error)
             }
         }
+        state.withLock { $0.forwarders[id] = forwarder }
     }
 
     /// A shard's stream ended on its own: it gave up, so the pool does, with the same error.
     private func shardEnded(_ id: Int, error: (any Error)?) {
         let others = state.withLock { state -> [WebSocketManager]? in
-            guard !state.isClosed, !state.abandoned.contains(id) else { return nil }
+            guard !state.isClosed else { return nil }
             state.isClosed = true
             return state.shards.filter { $0.key != id }.map(\.value)
         }

@@ -22,24 +22,26 @@ extension WebSocketPool {
     ///   the topics meant for new shards is subscribed. ``WebSocketConnectionError`` once the
     ///   pool is closed; what ``WebSocketManager/subscribe(_:)-([String])`` throws otherwise.
     public func subscribe(_ topics: [String]) async throws {
-        let (plan, shards) = try state.withLock { state -> (ShardAssignment.Plan, [Int: WebSocketManager]) in
+        let (plan, opening, shards) = try state.withLock {
+            state -> (ShardAssignment.Plan, [Int], [Int: WebSocketManager]) in
             guard !state.isClosed else {
                 throw WebSocketConnectionError("cannot subscribe: the pool is closed", url: url, attempts: 0)
             }
             let plan = state.assignment.assign(topics)
-            for id in plan.newShards {
-                let shard = makeShard(id)
-                state.shards[id] = shard
-                state.abandoned.remove(id)
+            // New shards, and shards a failed subscribe left without a connection, open now.
+            let opening = plan.newShards + plan.topics.keys.filter { state.dormant.contains($0) }.sorted()
+            for id in opening {
+                state.shards[id] = makeShard(id)
+                state.dormant.remove(id)
             }
-            return (plan, state.shards)
+            return (plan, opening, state.shards)
         }
-        for id in plan.newShards {
+        for id in opening {
             do {
                 try await reserveOpening(forNewShard: id)
             } catch {
                 // Openings already taken stay counted: the window errs on the safe side.
-                abandon(plan.newShards, of: plan)
+                abandon(opening, of: plan)
                 throw error
             }
         }
@@ -50,30 +52,41 @@ extension WebSocketPool {
             }
             try await group.waitForAll()
         }
-        var failure: (any Error)?
-        for id in plan.newShards {
-            guard let shard = shards[id] else { continue }
-            do {
-                try await shard.connect()
-                let forwarder = startForwarding(shard, id: id)
-                state.withLock { $0.forwarders[id] = forwarder }
-            } catch {
-                failure = failure ?? error
-                abandon([id], of: plan)
+        // Together: the window and its spacing already keep the openings apart.
+        let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for id in opening {
+                guard let shard = shards[id] else { continue }
+                group.addTask {
+                    do {
+                        try await shard.connect()
+                        return (id, nil)
+                    } catch {
+                        return (id, error)
+                    }
+                }
             }
+            var failures: [(Int, any Error)] = []
+            for await (id, error) in group {
+                if let error { failures.append((id, error)) } else { startForwarding(id) }
+            }
+            return failures.sorted { $0.0 < $1.0 }
         }
-        if let failure { throw failure }
+        if let (_, first) = failures.first {
+            abandon(failures.map(\.0), of: plan)
+            throw first
+        }
     }
 
-    /// Forgets new shards that could not open, with their share of `plan`.
+    /// Forgets the shards among `ids` that could not open, with their share of `plan`: the last
+    /// shards are dropped, the others stay without a connection (dormant) until a later
+    /// subscribe assigns them topics again.
     private func abandon(_ ids: [Int], of plan: ShardAssignment.Plan) {
         let shards = state.withLock { state -> [WebSocketManager] in
             state.assignment.abandon(ids, of: plan)
-            state.abandoned.formUnion(ids)
             return ids.compactMap { id in
                 state.prepaid.remove(id)
-                // A shard id that is not the last stays known (its id cannot be reused).
-                return id >= state.assignment.shardCount ? state.shards.removeValue(forKey: id) : state.shards[id]
+                if id < state.assignment.shardCount { state.dormant.insert(id) }
+                return state.shards.removeValue(forKey: id)
             }
         }
         shards.forEach { $0.forceClose() }

@@ -45,8 +45,9 @@ public final class WebSocketPool: Sendable {
         var scheduler: ShardScheduler
         var shards: [Int: WebSocketManager] = [:]
         var forwarders: [Int: Task<Void, Never>] = [:]
-        /// Shards given up by a failed `subscribe`: their end is not the pool's.
-        var abandoned: Set<Int> = []
+        /// Shards a failed `subscribe` left without a connection; the next one that assigns
+        /// them topics opens them.
+        var dormant: Set<Int> = []
         /// Shards whose first opening `subscribe` already took from the window.
         var prepaid: Set<Int> = []
         var windowWait = Duration.zero
