@@ -150,6 +150,78 @@ import KstlibWebSocketServer
         await pool.close()
     }
 
+    @Test func gaplessRotationWorksPerShardThroughTheWindow() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        var config = Self.configuration()
+        config.maxConnectionAge = .milliseconds(300)
+        config.disconnectMargin = .zero
+        config.gaplessRotation = true
+        config.messageKey = { sequenceNumber($0).map(String.init) }
+        var limits = Self.poolLimits
+        limits.maxStreamsPerConnection = 1
+        // Every shard receives the whole /feed: the same numbered messages on every connection.
+        let pool = WebSocketPool(url: server.url("/feed?rate=500"), configuration: config, limits: limits)
+        let received = Mutex<[Int: [Int]]>([:])
+        let reader = Task {
+            for try await item in pool.stream() {
+                guard let seq = sequenceNumber(item.message) else { continue }
+                received.withLock { $0[item.shard, default: []].append(seq) }
+            }
+        }
+        try await within { try await pool.subscribe(["a", "b"]) }
+        try await eventually("both shards to rotate twice") {
+            pool.stats.shards.count == 2 && pool.stats.shards.allSatisfy { $0.stats.rotations >= 2 }
+        }
+        await pool.close()
+        _ = await reader.result
+        let perShard = received.withLock { $0 }
+        #expect(perShard.keys.sorted() == [0, 1])
+        for (shard, seqs) in perShard {
+            let gaps = zip(seqs, seqs.dropFirst()).filter { $0.1 != $0.0 + 1 }
+            #expect(gaps.isEmpty, "shard \(shard): neither gap nor repeat across its rotations, got \(gaps.prefix(5))")
+        }
+        // Every rotation's new connection went through the pool's window.
+        #expect(pool.stats.connectionsOpened >= 2 + 4)
+    }
+
+    @Test func aShardThatIsNotReconnectedEndsThePoolWithTheServersClose() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        var config = Self.configuration()
+        config.autoReconnect = false
+        let pool = WebSocketPool(url: server.url("/topics"), configuration: config, limits: Self.poolLimits)
+        try await within { try await pool.subscribe(Self.topics(150)) }
+        let collector = TopicCollector(pool)
+        server.closeAllConnections(code: 4001, reason: "maintenance")
+        try await collector.waitForEnd()
+        let closed = try #require(collector.endError as? WebSocketClosedError)
+        #expect(closed.code == WebSocketCloseCode(rawValue: 4001))
+        #expect(closed.reason == "maintenance")
+        await pool.close()
+    }
+
+    @Test func closeHandsOverEverythingTheShardsReceived() async throws {
+        let server = try EmbeddedWebSocketServer()
+        defer { server.stop() }
+        var limits = Self.poolLimits
+        limits.maxStreamsPerConnection = 10
+        let pool = WebSocketPool(
+            url: server.url("/topics?rate=20"), configuration: Self.configuration(), limits: limits)
+        try await within { try await pool.subscribe(Self.topics(30)) }
+        try await eventually("some messages") { server.topicMessagesSent.values.reduce(0, +) >= 200 }
+        server.pauseTopics(true)
+        // Nobody reads yet: every message waits in the shards' queues and the pool's.
+        let acknowledgements = 3
+        try await eventually("the shards to have received every message the server wrote") {
+            pool.stats.messagesReceived == server.topicMessagesSent.values.reduce(0, +) + acknowledgements
+        }
+        await pool.close()
+        var topicMessages = 0
+        for try await item in pool.stream() where jsonFields(item.message)?["topic"] != nil { topicMessages += 1 }
+        #expect(topicMessages == server.topicMessagesSent.values.reduce(0, +))
+    }
+
     @Test func aNewShardTheWindowCannotAllowFailsTheSubscribeAndLeavesNothingBehind() async throws {
         let server = try EmbeddedWebSocketServer()
         defer { server.stop() }

@@ -1,7 +1,7 @@
 // Raised when an operation exceeds its configured time.
 
 /// An operation (``Operation/connect``, ``Operation/ping``, ``Operation/receive``,
-/// ``Operation/send``) did not finish in time.
+/// ``Operation/send``, ``Operation/connectionWindow``) did not finish in time.
 ///
 /// `connect`: ``WebSocketManager/connect()`` when its last attempt ran out of
 /// ``WebSocketConfiguration/connectionTimeout``. `receive`:

@@ -130,14 +130,24 @@ public final class WebSocketPool: Sendable {
 
     /// Closes every shard with 1000 (see ``WebSocketManager/close()``); the stream ends normally
     /// once the messages already received are read. Closing is final.
+    ///
+    /// Messages the shards received before their close are handed to the stream first; should
+    /// nobody read them, the stream ends after ``WebSocketConfiguration/closeTimeout`` anyway.
     public func close() async {
-        let shards = state.withLock { state -> [WebSocketManager] in
+        let (shards, forwarders) = state.withLock { state -> ([WebSocketManager], [Task<Void, Never>]) in
             state.isClosed = true
-            return Array(state.shards.values)
+            return (Array(state.shards.values), Array(state.forwarders.values))
         }
         await withTaskGroup(of: Void.self) { group in
             for shard in shards { group.addTask { await shard.close() } }
         }
+        // A forwarder blocked on a full, unread stream is let go by the stream's end.
+        let (inbox, clock, timeout) = (self.inbox, self.clock, configuration.closeTimeout)
+        let release = Task {
+            if (try? await clock.sleep(for: timeout)) != nil { inbox.end(.success(())) }
+        }
+        for forwarder in forwarders { await forwarder.value }
+        release.cancel()
         inbox.end(.success(()))
     }
 }
