@@ -75,7 +75,8 @@ bench: deps
 ## connections; it checks that the benchmark still runs (non-zero only if a case failed), no timing.
 .PHONY: bench-smoke
 bench-smoke: deps
-	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke
+	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke \
+		&& ./.build/release/kstlib-bench pool --topics 200 --shards 2 --rate 2000 --seconds 1 --subscribe-rate 50
 
 ## Soak (Benchmarks/README.md): the server's numbered /feed at 10,000 msg/s for SOAK_SECONDS while
 ## the server is killed (SIGKILL) and restarted every 5 s; one line every 10 s, then PASS or FAIL
