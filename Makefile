@@ -72,7 +72,8 @@ bench: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run
 
 ## A benchmark smoke run for CI: every case once with a hundredth of the messages and 10
-## connections; it checks that the benchmark still runs (non-zero only if a case failed), no timing.
+## connections, and a small pool case; it checks that the benchmark still runs (non-zero only if
+## a case failed), no timing.
 .PHONY: bench-smoke
 bench-smoke: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke \
