@@ -31,7 +31,7 @@ test: deps
 
 ## Every program in Examples/; each runs with no arguments against the embedded server
 ## (`swift run NAME`). `make test` builds them too, and its tests run three of them.
-EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo
+EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo sharded-feed
 examples: deps
 	@for p in $(EXAMPLES); do echo "building $$p"; $(SWIFT) build --product $$p || exit 1; done
 
@@ -72,10 +72,12 @@ bench: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run
 
 ## A benchmark smoke run for CI: every case once with a hundredth of the messages and 10
-## connections; it checks that the benchmark still runs (non-zero only if a case failed), no timing.
+## connections, and a small pool case; it checks that the benchmark still runs (non-zero only if
+## a case failed), no timing.
 .PHONY: bench-smoke
 bench-smoke: deps
-	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke
+	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench run --smoke \
+		&& ./.build/release/kstlib-bench pool --topics 200 --shards 2 --rate 2000 --seconds 1 --subscribe-rate 50
 
 ## Soak (Benchmarks/README.md): the server's numbered /feed at 10,000 msg/s for SOAK_SECONDS while
 ## the server is killed (SIGKILL) and restarted every 5 s; one line every 10 s, then PASS or FAIL

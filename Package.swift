@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "error-handling", targets: ["error-handling"]),
         .executable(name: "proactive-trading", targets: ["proactive-trading"]),
         .executable(name: "reconnect-demo", targets: ["reconnect-demo"]),
+        .executable(name: "sharded-feed", targets: ["sharded-feed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"), // LogHandler.log(event:)
@@ -114,6 +115,12 @@ let package = Package(
             name: "reconnect-demo",
             dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
             path: "Examples/reconnect-demo",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sharded-feed",
+            dependencies: ["KstlibWebSocket", "KstlibWebSocketServer"],
+            path: "Examples/sharded-feed",
             swiftSettings: strict
         ),
         .testTarget(

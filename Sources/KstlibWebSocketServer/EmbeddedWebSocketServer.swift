@@ -25,6 +25,10 @@
 //   next run continues the count. Subscribe / unsubscribe requests are acknowledged as on
 //   /ticker (`{"type":"subscribed","channel":"X"}`) and change nothing. `feedSequence` is the
 //   last n produced.
+// - `/topics?rate=R`: exchange-style: subscribe / unsubscribe (as on /ticker, several topics per
+//   Binance-style request) and get `{"topic":"T","seq":n}` R times per second (default 1) per
+//   subscribed topic, n counted per topic over the server. Enforces the server's ExchangeLimits
+//   (a violation closes with 1008 and a reason, and is recorded).
 // - `/close?code=C&reason=R`: a close frame (default 1000, "") right after the handshake.
 // - `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
 // Any other path gets `HTTP/1.1 404`. permessage-deflate is negotiated when the client offers
@@ -65,7 +69,8 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// `feedSequenceStart + 1`), so successive servers on one port can number their feeds apart:
     /// a client that sees a server restart can then tell a new server's message from a repeat.
     public init(
-        host: String = "127.0.0.1", port: Int = 0, tls: EmbeddedServerTLS? = nil, feedSequenceStart: Int = 0
+        host: String = "127.0.0.1", port: Int = 0, tls: EmbeddedServerTLS? = nil, feedSequenceStart: Int = 0,
+        limits: ExchangeLimits? = nil
     ) throws {
         var listenHost = host
         if listenHost.hasPrefix("["), listenHost.hasSuffix("]") {
@@ -84,7 +89,8 @@ public final class EmbeddedWebSocketServer: Sendable {
         case "::": connectHost = "::1"
         default: connectHost = listenHost
         }
-        loop = ServerLoop(host: listenHost, port: port, tls: tls, feedSequenceStart: feedSequenceStart)
+        loop = ServerLoop(
+            host: listenHost, port: port, tls: tls, feedSequenceStart: feedSequenceStart, limits: limits)
         self.port = try loop.start()
     }
 
@@ -103,6 +109,18 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// Websocket connections currently open.
     public var connectionCount: Int {
         loop.statistics.open.load(ordering: .relaxed)
+    }
+
+    /// The fewest websocket connections that were open right after one closed, since the last
+    /// ``markLowestConnectionCount()``; the count at the mark when none closed since. How a test
+    /// checks that clients never all went away at once.
+    public var lowestConnectionCount: Int {
+        min(loop.statistics.lowestOpen.load(ordering: .relaxed), connectionCount)
+    }
+
+    /// Starts ``lowestConnectionCount`` again from the connections open now.
+    public func markLowestConnectionCount() {
+        loop.statistics.lowestOpen.store(connectionCount, ordering: .relaxed)
     }
 
     /// Websocket connections accepted since the server started.
@@ -127,6 +145,38 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// how a test checks that a client said goodbye with 1000 or 1001.
     public var receivedCloseCodes: [UInt16] {
         loop.statistics.peerCloseCodes.withLock { $0 }
+    }
+
+    // MARK: Exchange limits and /topics
+
+    /// The limits broken by clients, oldest first (see ``ExchangeLimits``).
+    public var limitViolations: [LimitViolation] { loop.ledger.violations }
+
+    /// The highest streams per connection, messages per second (per connection), topics per
+    /// message, and new connections per window (per address) seen so far, limits or not: how
+    /// close a client came to them.
+    public var limitPeaks:
+        (streamsPerConnection: Int, messagesPerSecond: Int, topicsPerMessage: Int, newConnectionsPerWindow: Int)
+    {
+        let peaks = loop.ledger.peaks
+        return (
+            peaks.streamsPerConnection, peaks.messagesPerSecond, peaks.topicsPerMessage, peaks.newConnectionsPerWindow
+        )
+    }
+
+    /// `/topics` messages completely written per topic: what clients must have received, since
+    /// messages still queued when a connection ended are not counted (a connection cut without
+    /// a close frame may still lose the last ones written).
+    public var topicMessagesSent: [String: Int] { loop.ledger.sent }
+
+    /// The topics subscribed now over all `/topics` connections, with how many connections
+    /// carry each.
+    public var subscribedTopics: [String: Int] { loop.ledger.subscribed }
+
+    /// Stops (`true`) or resumes `/topics` messages; acknowledgements still go out. Takes
+    /// effect at each connection's next tick.
+    public func pauseTopics(_ paused: Bool) {
+        loop.ledger.paused.store(paused, ordering: .relaxed)
     }
 
     /// Kills every connection's TCP socket without a close frame: clients see an abnormal

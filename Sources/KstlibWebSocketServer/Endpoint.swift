@@ -15,6 +15,9 @@ enum Endpoint: Equatable {
     /// `/feed`: the server-wide numbered sequence `{"seq":n,"ts":...}`, broadcast to every
     /// `/feed` connection; subscribe / unsubscribe requests are acknowledged.
     case feed(FeedOptions)
+    /// `/topics`: `{"topic":"T","seq":n}` per subscribed topic, under the server's
+    /// ``ExchangeLimits``.
+    case topics(TopicsOptions)
     /// `/close`: a close frame right after the handshake.
     case close(code: UInt16, reason: String)
     /// `/drop`: the TCP connection is dropped right after the handshake, without a close frame.
@@ -36,6 +39,8 @@ enum Endpoint: Equatable {
             self = .push(PushOptions(query: query))
         case "/feed":
             self = .feed(FeedOptions(query: query))
+        case "/topics":
+            self = .topics(TopicsOptions(query: query))
         case "/close":
             let code = query["code"].flatMap { UInt16($0) } ?? 1000
             self = .close(code: code, reason: query["reason"] ?? "")

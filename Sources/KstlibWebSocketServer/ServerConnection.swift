@@ -72,6 +72,9 @@ final class ServerConnection {
     /// A close frame was requested from lws, or a drop: nothing more is sent or delivered.
     private var isClosing = false
     private var receivePaused = false
+    /// Messages whose last frame was written: what the client gets unless the TCP connection
+    /// is cut under them.
+    private(set) var messagesWritten = 0
 
     init(wsi: OpaquePointer, behavior: any ConnectionBehavior, compressed: Bool) {
         self.wsi = wsi
@@ -158,6 +161,7 @@ final class ServerConnection {
             }
             guard writeFrame(of: &message) else { return -1 }
             frames += 1
+            if message.remaining == 0 { messagesWritten += 1 }
             current = message.remaining > 0 ? message : nil
         }
 

@@ -39,6 +39,8 @@ final class ServerStatistics: Sendable {
     let open = Atomic<Int>(0)
     let accepted = Atomic<Int>(0)
     let feedSequence = Atomic<Int>(0)
+    /// The fewest connections open after a close since the last mark (`Int.max` until one closes).
+    let lowestOpen = Atomic<Int>(Int.max)
     /// Client certificates refused by the mutual-TLS check.
     let rejectedClientCertificates = Atomic<Int>(0)
     /// The close codes of the close frames clients sent, in order.
@@ -83,8 +85,14 @@ final class ServerLoop: @unchecked Sendable {
     private var feed: FeedBroadcaster?
     private var shuttingDown = false
     private var exitRequested = false
+    /// Recent connections per address, for ExchangeLimits.maxNewConnectionsPerWindow.
+    private var addressWindows: AddressWindows
+    /// The limits, their violations and the /topics counters.
+    let ledger: ExchangeLedger
 
-    init(host: String, port: Int, tls: EmbeddedServerTLS?, feedSequenceStart: Int = 0) {
+    init(host: String, port: Int, tls: EmbeddedServerTLS?, feedSequenceStart: Int = 0, limits: ExchangeLimits? = nil) {
+        self.ledger = ExchangeLedger(limits: limits ?? ExchangeLimits())
+        self.addressWindows = AddressWindows(window: limits?.connectionWindow ?? .seconds(300))
         self.host = host
         self.requestedPort = port
         self.tls = tls
@@ -243,13 +251,32 @@ final class ServerLoop: @unchecked Sendable {
             let endpoint = Endpoint(path: request.path, query: request.query)
         else { return -1 }
         let compressed = PermessageDeflate.configure(wsi)
-        guard let behavior = behavior(for: endpoint) else { return -1 }
+        let address = Self.peerAddress(wsi)
+        let opened = addressWindows.open(from: address, at: .now)
+        ledger.observe { $0.newConnectionsPerWindow = max($0.newConnectionsPerWindow, opened) }
+        let behavior: any ConnectionBehavior
+        if let limit = ledger.limits.maxNewConnectionsPerWindow, opened > limit {
+            let reason = "too many new connections: over \(limit) per \(ledger.limits.connectionWindow)"
+            ledger.record(LimitViolation(limit: .newConnections, address: address, reason: reason))
+            behavior = CloseBehavior(code: LimitViolation.closeCode, reason: reason)
+        } else if let chosen = self.behavior(for: endpoint, address: address) {
+            behavior = chosen
+        } else {
+            return -1
+        }
         let connection = ServerConnection(wsi: wsi, behavior: behavior, compressed: compressed)
         connections[wsi] = connection
         statistics.open.add(1, ordering: .relaxed)
         statistics.accepted.add(1, ordering: .relaxed)
         connection.open()
         return 0
+    }
+
+    /// The numeric address of `wsi`'s peer.
+    private static func peerAddress(_ wsi: OpaquePointer) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard lws_get_peer_simple(wsi, &buffer, buffer.count) != nil else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION refused a client certificate.
@@ -266,7 +293,8 @@ final class ServerLoop: @unchecked Sendable {
     /// LWS_CALLBACK_CLOSED and LWS_CALLBACK_WSI_DESTROY: forgets `wsi`.
     func forget(_ wsi: OpaquePointer) {
         guard let connection = connections.removeValue(forKey: wsi) else { return }
-        statistics.open.subtract(1, ordering: .relaxed)
+        let open = statistics.open.subtract(1, ordering: .relaxed).newValue
+        statistics.lowestOpen.min(open, ordering: .relaxed)
         connection.closed()
         if shuttingDown, connections.isEmpty {
             exitRequested = true
@@ -274,13 +302,14 @@ final class ServerLoop: @unchecked Sendable {
     }
 
     /// The behavior of a new connection on `endpoint`; nil for /feed once the feed is gone.
-    private func behavior(for endpoint: Endpoint) -> (any ConnectionBehavior)? {
+    private func behavior(for endpoint: Endpoint, address: String) -> (any ConnectionBehavior)? {
         switch endpoint {
         case .echo: EchoBehavior(acceptsCommands: false)
         case .control: EchoBehavior(acceptsCommands: true)
         case .ticker(let options): TickerBehavior(options: options)
         case .push(let options): PushBehavior(options: options)
         case .feed(let options): feed.map { FeedBehavior(options: options, broadcaster: $0) }
+        case .topics(let options): TopicsBehavior(options: options, ledger: ledger, address: address)
         case .close(let code, let reason): CloseBehavior(code: code, reason: reason)
         case .drop: DropBehavior()
         }

@@ -1,7 +1,7 @@
 // ExamplesTests.swift — the example executables, run as real processes.
 //
 // Why: the examples are what a newcomer runs first, so they are tested the way they are used:
-// the built `ws-demo`, `error-handling` and `echo-client` binaries are started with Foundation's
+// the built `ws-demo`, `error-handling`, `echo-client` and `sharded-feed` binaries are started with Foundation's
 // `Process`, their output is read, and their exit status checked. `swift build --build-tests`
 // (what `make test` runs) builds every target, executables included, into the same directory as
 // the test bundle, which is where `exampleExecutable(_:)` looks for them.
@@ -39,6 +39,24 @@ import Testing
         let fields = line.split(separator: " ")
         guard fields.count == 3, Int(fields[0]) != nil, fields[1] == "BTCUSDT" else { return false }
         return Double(fields[2]) != nil
+    }
+
+    // MARK: sharded-feed
+
+    @Test func shardedFeedKeepsEveryLimitAndLosesNothingThroughAStorm() async throws {
+        guard let example = exampleExecutable("sharded-feed") else { return }
+        let result = try await runProcess(example, arguments: [])
+        #expect(!result.timedOut)
+        #expect(result.status == 0, "\(result.output)")
+        for expected in [
+            "subscribed 5000 topics over 5 shards", "restored every subscription in", "violations               0",
+            "duplicates 0", "OK: no limit broken, nothing lost",
+        ] {
+            #expect(result.output.contains(expected), "missing \"\(expected)\" in:\n\(result.output)")
+        }
+        let shardLines = result.lines.filter { $0.hasPrefix("  #") }
+        #expect(shardLines.count == 5, "\(result.output)")
+        #expect(shardLines.allSatisfy { $0.contains("reconnects=1") }, "\(result.output)")
     }
 
     // MARK: error-handling

@@ -118,7 +118,11 @@ extension Result where Failure == any Error {
 
 struct TestTimeout: Error, CustomStringConvertible {
     let limit: Duration
-    var description: String { "the test did not finish within \(limit)" }
+    /// What was awaited, when known.
+    var waitingFor: String? = nil
+    var description: String {
+        waitingFor.map { "waited \(limit) for \($0)" } ?? "the test did not finish within \(limit)"
+    }
 }
 
 /// The deprecated tuple `headers`, reached through a protocol so the tests that check how it

@@ -7,5 +7,5 @@ struct KstlibBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kstlib-bench",
         abstract: "Benchmarks the kstlib-swift WebSocket client against a raw C libwebsockets client.",
-        subcommands: [RunCommand.self, SoakCommand.self, ServeCommand.self, ClientCommand.self])
+        subcommands: [RunCommand.self, SoakCommand.self, PoolCommand.self, ServeCommand.self, ClientCommand.self])
 }

@@ -34,6 +34,6 @@ extension WebSocketConfiguration {
     ]
     static let callbackProperties: Set<String> = [
         "subscriptionFormat", "shouldDisconnect", "shouldReconnect", "onConnect", "onDisconnect", "onMessage",
-        "onAlert", "messageKey", "retryPolicy",
+        "onAlert", "messageKey", "retryPolicy", "shardHooks",
     ]
 }

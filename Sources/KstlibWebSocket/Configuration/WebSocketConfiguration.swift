@@ -145,6 +145,8 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     /// Whether reading pauses after each ping until its pong is out, so that every ping gets its
     /// own pong; internal, for tests that show what libwebsockets does without it.
     var guardsPongs = true
+    /// The pool's hooks when this manager is a shard of a ``WebSocketPool``; internal.
+    var shardHooks: ShardHooks? = nil
 
     /// The defaults of kstlib.websocket.
     public init() {}

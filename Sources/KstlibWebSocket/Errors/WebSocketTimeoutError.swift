@@ -1,7 +1,7 @@
 // Raised when an operation exceeds its configured time.
 
 /// An operation (``Operation/connect``, ``Operation/ping``, ``Operation/receive``,
-/// ``Operation/send``) did not finish in time.
+/// ``Operation/send``, ``Operation/connectionWindow``) did not finish in time.
 ///
 /// `connect`: ``WebSocketManager/connect()`` when its last attempt ran out of
 /// ``WebSocketConfiguration/connectionTimeout``. `receive`:
@@ -17,7 +17,7 @@ public struct WebSocketTimeoutError: WebSocketError, Equatable {
     /// words: `"connect"`, `"ping"`, `"receive"`, `"send"`.
     public struct Operation: Hashable, Sendable, CustomStringConvertible {
         enum Name: String {
-            case connect, ping, receive, send
+            case connect, ping, receive, send, connectionWindow
         }
 
         let name: Name
@@ -31,6 +31,10 @@ public struct WebSocketTimeoutError: WebSocketError, Equatable {
         /// Waiting for room in the outgoing buffer (``WebSocketConfiguration/sendBuffer``) in
         /// ``WebSocketManager/send(_:)-(String)``, beyond ``WebSocketConfiguration/sendTimeout``.
         public static let send = Operation(name: .send)
+        /// Waiting in ``WebSocketPool/subscribe(_:)-([String])`` for the pool's window of new
+        /// connections (``PoolLimits/newConnections``) to allow the connection a new shard
+        /// needs, beyond ``PoolLimits/connectionWindowTimeout``.
+        public static let connectionWindow = Operation(name: .connectionWindow)
 
         /// The seed's word for the operation (`"connect"`).
         public var description: String { name.rawValue }

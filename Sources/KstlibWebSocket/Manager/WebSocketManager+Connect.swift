@@ -134,6 +134,8 @@ extension WebSocketManager {
     func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil) async throws -> (
         ConnectionLink, LWSConnection
     ) {
+        // The pool's connection window is waited for outside the connection timeout.
+        try await configuration.shardHooks?.beforeConnect()
         let generation =
             standby != nil
             ? -1
@@ -189,6 +191,7 @@ extension WebSocketManager {
             }
             return connection
         }
+        configuration.shardHooks?.connected()
         return (link, connection)
     }
 

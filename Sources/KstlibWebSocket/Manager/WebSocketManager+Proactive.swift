@@ -159,6 +159,8 @@ extension WebSocketManager {
     /// Disconnects from outside the checks' own task, which the disconnect cancels.
     private func disconnectInBackground(reconnectAfter: Duration?, reason: DisconnectReason, link: ConnectionLink) {
         Task { [weak self] in
+            // A pool's shard waits until going down leaves another shard up.
+            await self?.configuration.shardHooks?.beforeProactiveDisconnect()
             guard let self, isCurrent(link) else { return }
             await requestDisconnect(reconnectAfter: reconnectAfter, reason: reason)
         }

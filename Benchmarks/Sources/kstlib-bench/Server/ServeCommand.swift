@@ -1,7 +1,8 @@
 // ServeCommand: `kstlib-bench serve`, the embedded libwebsockets server in a process of its own,
 // so `run` can pin it to its own core and each client's RSS holds none of it.
 //
-// Protocol with the parent: once listening it prints `{"port":P}` on stdout; it stops (closing
+// Protocol with the parent: once listening it prints `{"port":P}` on stdout; a line `drop` on
+// its stdin drops every connection without a close frame (`pool`'s storm); it stops (closing
 // every connection with 1001) when its stdin reaches end of file, i.e. when the parent closes
 // the pipe or exits.
 import ArgumentParser
@@ -27,7 +28,9 @@ struct ServeCommand: ParsableCommand {
         let server = try EmbeddedWebSocketServer(host: host, port: port, feedSequenceStart: feedStart)
         FileHandle.standardOutput.write(Data("{\"port\":\(server.port)}\n".utf8))
         // Blocks this thread only; the server runs on its own service thread.
-        _ = FileHandle.standardInput.readDataToEndOfFile()
+        while let line = readLine() {
+            if line == "drop" { server.dropAllConnections() }
+        }
         server.stop()
     }
 }

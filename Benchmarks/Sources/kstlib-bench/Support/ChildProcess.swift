@@ -107,6 +107,13 @@ final class ChildProcess {
         }
     }
 
+    /// Writes `line` and a newline to the child's stdin.
+    func writeLine(_ line: String) {
+        guard input >= 0 else { return }
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+    }
+
     /// Closes the child's stdin: it sees end of file.
     func closeInput() {
         if input >= 0 { close(input) }
