@@ -11,7 +11,9 @@ import Synchronization
     /// iterator goes away, so a loop that breaks early loses nothing.
     @usableFromInline final class Lease {
         private let claim: IteratorClaim
-        private let inbox: Inbox
+        /// The manager's inbox, whose messages this lease takes in batches; `nil` for a stream
+        /// that only needs the one-iterator rule (the pool's).
+        private let inbox: Inbox?
         private var taken: [WebSocketMessage] = []
         private var takenIndex = 0
 
@@ -19,13 +21,13 @@ import Synchronization
         /// batch is a small part of any sensible queue size.
         static let batchSize = 64
 
-        fileprivate init(_ claim: IteratorClaim, inbox: Inbox) {
+        fileprivate init(_ claim: IteratorClaim, inbox: Inbox?) {
             self.claim = claim
             self.inbox = inbox
         }
 
         deinit {
-            inbox.giveBack(Array(taken[takenIndex...]))
+            inbox?.giveBack(Array(taken[takenIndex...]))
             claim.held.withLock { $0 = false }
         }
 
@@ -38,7 +40,7 @@ import Synchronization
             }
             taken = []
             takenIndex = 0
-            guard let batch = try inbox.takeQueued(upTo: Self.batchSize) else { return nil }
+            guard let inbox, let batch = try inbox.takeQueued(upTo: Self.batchSize) else { return nil }
             metrics?.queueDepth.record(inbox.depth)
             guard let first = batch.first else { return .some(nil) }
             taken = batch
@@ -47,7 +49,8 @@ import Synchronization
         }
     }
 
-    func acquire(for inbox: Inbox) -> Lease? {
+    /// A lease when no iterator holds the stream; `inbox`, when given, is read through it in batches.
+    func acquire(for inbox: Inbox? = nil) -> Lease? {
         let taken = held.withLock { held -> Bool in
             if held { return false }
             held = true
