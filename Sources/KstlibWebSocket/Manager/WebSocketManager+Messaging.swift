@@ -108,7 +108,11 @@ extension WebSocketManager {
     /// Called on the event-loop thread with one service pass's messages; `false` asks for
     /// backpressure. During a gapless rotation the merger decides what reaches the application.
     func deliver(_ messages: [WebSocketMessage], from link: ConnectionLink) -> Bool {
-        guard let merger = rotation.withLock({ $0 }) else { return deliver(messages) }
+        guard let merger = rotation.withLock({ $0 }) else {
+            // A rotation retires its old link before it ends: if it ended after the link's own
+            // check, this is the old connection's late batch, and the new one delivered it.
+            return link.isRetired ? true : deliver(messages)
+        }
         var out: [WebSocketMessage] = []
         for message in messages {
             out +=
