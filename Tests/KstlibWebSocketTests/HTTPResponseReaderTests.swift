@@ -20,7 +20,8 @@ import Testing
     }
 
     @Test func aLengthDelimitedBodyIsWholeWhereverTheBytesAreCut() {
-        let wire = bytes("HTTP/1.1 403 Forbidden\r\nX-Reject-Reason: banned\r\nVia: a\r\nVia: b\r\n")
+        let wire =
+            bytes("HTTP/1.1 403 Forbidden\r\nX-Reject-Reason: banned\r\nVia: a\r\nVia: b\r\n")
             + bytes("Content-Length: \(json.utf8.count)\r\n\r\n\(json)")
         for cut in 0...wire.count {
             let reader = read(wire, cut: cut)
@@ -35,7 +36,8 @@ import Testing
     }
 
     @Test func aChunkedBodyIsDecodedWhereverTheBytesAreCut() {
-        let wire = bytes("HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let wire =
+            bytes("HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n")
             + bytes("5;name=value\r\n{\"err\r\n10\r\nor\":\"expired tok\r\n3\r\nen\"\r\n0\r\nTrailer: x\r\n\r\n")
         for cut in 0...wire.count {
             let reader = read(wire, cut: cut)
@@ -70,7 +72,8 @@ import Testing
         let payload: [UInt8]
         switch framing {
         case "length": (head, payload) = ("Content-Length: 100\r\n", body)
-        case "chunked": (head, payload) = ("Transfer-Encoding: chunked\r\n", bytes("64\r\n") + body + bytes("\r\n0\r\n\r\n"))
+        case "chunked":
+            (head, payload) = ("Transfer-Encoding: chunked\r\n", bytes("64\r\n") + body + bytes("\r\n0\r\n\r\n"))
         default: (head, payload) = ("", body)
         }
         let reader = read(bytes("HTTP/1.1 403 Forbidden\r\n\(head)\r\n") + payload, limit: 64)

@@ -42,7 +42,8 @@ import KstlibWebSocketServer
         let server = try RawWebSocketServer { peer in
             let request = try peer.readRequest()
             peer.record(request.requestLine)
-            peer.record(request.headerLines.filter { !$0.lowercased().hasPrefix("sec-websocket-key:") }.joined(separator: "|"))
+            peer.record(
+                request.headerLines.filter { !$0.lowercased().hasPrefix("sec-websocket-key:") }.joined(separator: "|"))
             peer.record(request.webSocketKey ?? "-")
             try peer.sendHTTP(status: 401, reason: "Unauthorized", body: "token expired")
         }
@@ -85,7 +86,7 @@ import KstlibWebSocketServer
 
     @Test(arguments: [true, false])
     func aBodyOver64KiBIsCutThereAndFlagged(announcedLength: Bool) async throws {
-        let body = String(repeating: "0123456789abcdef", count: 6 * 1024)  // 96 KiB
+        let body = String(repeating: "0123456789abcdef", count: 6 * 1024) // 96 KiB
         let server = try RawWebSocketServer { peer in
             _ = try peer.readRequest()
             let length = announcedLength ? "Content-Length: \(body.utf8.count)\r\n" : ""
@@ -280,7 +281,8 @@ import KstlibWebSocketServer
             peer.close()
         }
         defer { server.stop() }
-        #expect(await replay(try options(server.url("/"))) == .failed("the server closed the connection without answering"))
+        #expect(
+            await replay(try options(server.url("/"))) == .failed("the server closed the connection without answering"))
     }
 
     @Test func aServerThatNeverAnswers() async throws {
@@ -317,11 +319,16 @@ import KstlibWebSocketServer
         defer { server.stop() }
         var options = try options("wss://localhost:\(server.port)/echo")
         options.vhost = VhostSettings(
-            tls: { var tls = TLSConfiguration(); tls.additionalTrustRoots = [.file(certificates.ca.certificatePath)]; return tls }(),
+            tls: {
+                var tls = TLSConfiguration()
+                tls.additionalTrustRoots = [.file(certificates.ca.certificatePath)]
+                return tls
+            }(),
             proxy: nil)
         #expect(
             await replay(options)
-                == .failed("TLS: certificate verification failed: unable to get local issuer certificate (X509 error 20)"))
+                == .failed(
+                    "TLS: certificate verification failed: unable to get local issuer certificate (X509 error 20)"))
         options.insecure = [.allowUnknownIssuer]
         guard case .answered(let answer) = await replay(options) else {
             Issue.record("the relaxation the connection uses must apply to the replay too")

@@ -66,10 +66,9 @@ struct HTTPResponseReader {
     /// truncated.
     mutating func finish(endOfStream: Bool) {
         guard wantsMore, response != nil else { return }
-        if case .untilClose = framing, endOfStream {
-        } else {
-            response?.truncated = true
-        }
+        var whole = false
+        if case .untilClose = framing { whole = endOfStream }
+        if !whole { response?.truncated = true }
         complete()
     }
 
@@ -83,10 +82,8 @@ struct HTTPResponseReader {
             let taken = min(remaining, buffer.count)
             keep(buffer.prefix(taken))
             buffer.removeFirst(taken)
-            if wantsMore {
-                framing = remaining == taken ? .done : .length(remaining: remaining - taken)
-                if remaining == taken { complete() }
-            }
+            guard wantsMore else { return true }
+            if remaining == taken { complete() } else { framing = .length(remaining: remaining - taken) }
             return true
         case .chunkSize:
             guard let line = takeLine() else { return false }

@@ -43,14 +43,16 @@ enum UpgradeReplay {
         let channel: ReplayChannel
         switch TCPConnect.open(address: address, port: port, until: deadline) {
         case .connected(let fd): channel = ReplayChannel(fd: fd)
-        case .failed(let code): return .failed("cannot connect to \(address):\(port): \(SocketErrorCode(rawValue: code))")
+        case .failed(let code):
+            return .failed("cannot connect to \(address):\(port): \(SocketErrorCode(rawValue: code))")
         case .timedOut: return .failed("no TCP connection to \(address):\(port) before the deadline")
         }
         if proxy != nil, let refusal = openTunnel(channel, to: url.authority, until: deadline) {
             return .failed(refusal)
         }
-        if url.secure, let problem = channel.startTLS(
-            options.vhost, serverName: url.host, insecure: options.insecure, until: deadline)
+        if url.secure,
+            let problem = channel.startTLS(
+                options.vhost, serverName: url.host, insecure: options.insecure, until: deadline)
         {
             return .failed("TLS: \(problem)")
         }
@@ -61,7 +63,8 @@ enum UpgradeReplay {
         let ended = readAnswer(channel, into: &reader, until: deadline)
         if let malformed = reader.malformed { return .failed("the answer is malformed: \(malformed)") }
         guard let response = reader.response else {
-            return .failed(ended ? "the server closed the connection without answering" : "no answer before the deadline")
+            return .failed(
+                ended ? "the server closed the connection without answering" : "no answer before the deadline")
         }
         if response.status == 101 {
             // The server accepted this time: leave the WebSocket politely (masked close, 1000).
@@ -91,7 +94,9 @@ enum UpgradeReplay {
     }
 
     /// `CONNECT authority` through the proxy; the proxy's refusal in words, nil once the tunnel is up.
-    private static func openTunnel(_ channel: ReplayChannel, to authority: String, until deadline: ContinuousClock.Instant)
+    private static func openTunnel(
+        _ channel: ReplayChannel, to authority: String, until deadline: ContinuousClock.Instant
+    )
         -> String?
     {
         let connect = Array("CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n\r\n".utf8)
