@@ -25,7 +25,7 @@ build: deps
 
 ## Every test, over real sockets on loopback. Serial: many tests wait on real sockets and
 ## timers, and on two cores parallel tests starve each other's timers.
-test: deps
+test: deps conformance-unit
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
@@ -133,6 +133,12 @@ conformance: deps
 conformance-quick: deps
 	$(SWIFT) build --product echo-client
 	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client --quick $(PING_REPLIES)
+
+## Unit tests of the conformance server itself (Conformance/tests, Python unittest): the judge's
+## verdicts and the case selection, on recorded facts, in a second; `make test` runs them first.
+.PHONY: conformance-unit
+conformance-unit:
+	cd Conformance && python3 -m unittest discover -s tests -t .
 
 ## Sanitizers (Sanitizers/README.md): every test under ThreadSanitizer, then under
 ## AddressSanitizer (its LeakSanitizer check at exit fails the run too), serially, each in its
