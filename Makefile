@@ -86,13 +86,14 @@ soak: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench soak --duration $(SOAK_SECONDS)
 
 ## Fuzzing: libFuzzer targets for the parsers that read hostile input (URL, configuration file,
-## JSON helpers, handshake options, proxy variables, UTF-8), in a package of their own under Fuzz/
+## JSON helpers, handshake options, proxy variables, UTF-8, a refused upgrade's HTTP answer), in a
+## package of their own under Fuzz/
 ## built with the fuzzer and AddressSanitizer. Each target runs FUZZ_SECONDS from its committed
 ## seeds (Fuzz/Corpus/<target>); the inputs it discovers go to Fuzz/.corpus/<target> (gitignored,
 ## picked up again by the next run). A crash, a broken invariant, an input slower than 10 s or a
 ## leak is saved in Fuzz/.artifacts/ and fails the target.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz-url fuzz-config fuzz-json fuzz-handshake fuzz-proxy fuzz-utf8
+FUZZ_TARGETS := fuzz-url fuzz-config fuzz-json fuzz-handshake fuzz-proxy fuzz-utf8 fuzz-http
 # `--sanitize` also instruments the C code (libyaml); the Swift driver keeps only the last
 # `-sanitize=` it is given, so Swift needs both sanitizers in one flag.
 FUZZ_BUILD_FLAGS := -c release --scratch-path .build --sanitize=fuzzer --sanitize=address \

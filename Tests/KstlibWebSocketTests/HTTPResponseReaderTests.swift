@@ -108,6 +108,21 @@ import Testing
         #expect(reader.leftover == [0x16, 0x03])
     }
 
+    /// A head of exactly the largest size is read, one byte more is malformed, wherever the
+    /// bytes are cut.
+    @Test func theHeadLimitIsTheSameWhateverTheCuts() {
+        let line = "HTTP/1.1 403 Forbidden\r\nX: "
+        for extra in [0, 1] {
+            let head = bytes(line) + [UInt8](repeating: 65, count: HTTPResponseReader.maxHead - line.utf8.count + extra)
+            let wire = head + bytes("\r\n\r\n")
+            for cut in [0, head.count - 1, head.count, head.count + 2, wire.count] {
+                let reader = read(wire, cut: cut)
+                #expect(reader.response?.status == (extra == 0 ? 403 : nil), "extra \(extra), cut \(cut)")
+                #expect(reader.malformed == (extra == 0 ? nil : "a response head larger than 65536 bytes"))
+            }
+        }
+    }
+
     @Test func somethingElseIsMalformed() {
         var notHTTP = HTTPResponseReader(bodyLimit: 10)
         notHTTP.feed(bytes("SSH-2.0-OpenSSH_9.2\r\n\r\n"))

@@ -310,6 +310,19 @@ import KstlibWebSocketServer
         #expect(await replay(options) == .failed("the proxy refused the tunnel: HTTP 407"))
     }
 
+    @Test func aTLSSessionThatBreaksBeforeTheAnswer() async throws {
+        let certificates = try await TestCertificates.shared()
+        let server = try await RejectingTLSServer.start(certificates, garbage: true)
+        defer { server.stop() }
+        var options = try options("wss://localhost:\(server.port)/")
+        var tls = TLSConfiguration()
+        tls.additionalTrustRoots = [.file(certificates.ca.certificatePath)]
+        tls.clientIdentity = .init(
+            certificate: .file(certificates.client.certificatePath), privateKey: .file(certificates.client.keyPath))
+        options.vhost = VhostSettings(tls: tls, proxy: nil)
+        #expect(await replay(options) == .failed("the connection failed before an answer came"))
+    }
+
     @Test func aServerCertificateTheTrustRootsDoNotCover() async throws {
         let certificates = try await TestCertificates.shared()
         let server = try EmbeddedWebSocketServer(

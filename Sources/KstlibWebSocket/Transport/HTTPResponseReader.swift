@@ -122,8 +122,11 @@ struct HTTPResponseReader {
     }
 
     private mutating func readHead() -> Bool {
-        guard let end = buffer.firstRange(of: [13, 10, 13, 10]) else {
-            if buffer.count > Self.maxHead { malformed = "a response head larger than \(Self.maxHead) bytes" }
+        // The same verdict however the bytes were cut: a head is too large by its own length.
+        guard let end = buffer.firstRange(of: [13, 10, 13, 10]),
+            buffer.distance(from: buffer.startIndex, to: end.lowerBound) <= Self.maxHead
+        else {
+            if buffer.count > Self.maxHead + 3 { malformed = "a response head larger than \(Self.maxHead) bytes" }
             return false
         }
         let head = String(decoding: buffer[buffer.startIndex..<end.lowerBound], as: UTF8.self)
@@ -171,8 +174,10 @@ struct HTTPResponseReader {
 
     /// A CRLF-terminated line, without its CRLF.
     private mutating func takeLine() -> ArraySlice<UInt8>? {
-        guard let end = buffer.firstRange(of: [13, 10]) else {
-            if buffer.count > Self.maxHead { malformed = "a chunk header larger than \(Self.maxHead) bytes" }
+        guard let end = buffer.firstRange(of: [13, 10]),
+            buffer.distance(from: buffer.startIndex, to: end.lowerBound) <= Self.maxHead
+        else {
+            if buffer.count > Self.maxHead + 1 { malformed = "a chunk header larger than \(Self.maxHead) bytes" }
             return nil
         }
         let line = buffer[buffer.startIndex..<end.lowerBound]

@@ -60,37 +60,44 @@ enum UpgradeReplay {
             return .failed("the request could not be sent")
         }
         var reader = HTTPResponseReader(bodyLimit: maxBody)
-        let ended = readAnswer(channel, into: &reader, until: deadline)
+        let stop = readAnswer(channel, into: &reader, until: deadline)
         if let malformed = reader.malformed { return .failed("the answer is malformed: \(malformed)") }
         guard let response = reader.response else {
-            return .failed(
-                ended ? "the server closed the connection without answering" : "no answer before the deadline")
+            switch stop {
+            case .endOfStream: return .failed("the server closed the connection without answering")
+            case .failed: return .failed("the connection failed before an answer came")
+            default: return .failed("no answer before the deadline")
+            }
         }
         if response.status == 101 {
-            // The server accepted this time: leave the WebSocket politely (masked close, 1000).
-            _ = channel.write([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8], until: deadline)
+            // The server accepted this time: leave the WebSocket politely (a masked close, 1000).
+            _ = channel.write(closeFrame(), until: deadline)
         }
         return .answered(response)
     }
 
-    /// Reads until the response is complete, the stream ends or the deadline passes; whether
-    /// the stream ended.
+    /// Reads until the response is complete or the channel stops giving bytes; why it stopped
+    /// (`.bytes` when the response is complete).
     private static func readAnswer(
         _ channel: ReplayChannel, into reader: inout HTTPResponseReader, until deadline: ContinuousClock.Instant
-    ) -> Bool {
+    ) -> ReplayChannel.Read {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while reader.wantsMore {
-            switch channel.read(into: &chunk, until: deadline) {
-            case .bytes(let count): reader.feed(chunk[0..<count])
-            case .endOfStream:
-                reader.finish(endOfStream: true)
-                return true
-            case .timedOut, .failed:
-                reader.finish(endOfStream: false)
-                return false
+            let read = channel.read(into: &chunk, until: deadline)
+            guard case .bytes(let count) = read else {
+                reader.finish(endOfStream: read == .endOfStream)
+                return read
             }
+            reader.feed(chunk[0..<count])
         }
-        return false
+        return .bytes(0)
+    }
+
+    /// A client close frame with code 1000, masked with a fresh key (RFC 6455 5.3).
+    static func closeFrame() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<4).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return [0x88, 0x82] + key + [0x03 ^ key[0], 0xE8 ^ key[1]]
     }
 
     /// `CONNECT authority` through the proxy; the proxy's refusal in words, nil once the tunnel is up.

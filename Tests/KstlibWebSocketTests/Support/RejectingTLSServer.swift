@@ -13,9 +13,10 @@ final class RejectingTLSServer {
     }
 
     /// Starts the server and waits (bounded) until it listens.
-    static func start(_ certificates: TestCertificates, status: String, headers: [String], body: String) async throws
-        -> RejectingTLSServer
-    {
+    static func start(
+        _ certificates: TestCertificates, status: String = "403 Forbidden", headers: [String] = [], body: String = "",
+        garbage: Bool = false
+    ) async throws -> RejectingTLSServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("rejecting_tls_server.py")
         var arguments = [
@@ -24,6 +25,7 @@ final class RejectingTLSServer {
             "--body", body,
         ]
         for header in headers { arguments += ["--header", header] }
+        if garbage { arguments.append("--garbage") }
         let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: arguments)
         guard await process.stdout.wait(count: 1, timeout: .seconds(20)), let port = Int(process.stdout.events[0])
         else {

@@ -3,16 +3,18 @@
 Prints its port on the first line of stdout, then one line per request it answered:
 `request <n> <the request head as JSON>`. Stops when stdin closes. With --client-ca it requires
 a client certificate issued by that CA, so a connection that presents none fails its handshake.
+With --garbage it answers with bytes that are not a TLS record, written under the session.
 """
 import argparse
 import json
+import os
 import socket
 import ssl
 import sys
 import threading
 
 
-def serve(connection, number, answer):
+def serve(connection, number, answer, garbage):
     try:
         head = b""
         while b"\r\n\r\n" not in head:
@@ -22,7 +24,10 @@ def serve(connection, number, answer):
             head += chunk
         text = head.split(b"\r\n\r\n")[0].decode("latin-1")
         print(f"request {number} {json.dumps(text)}", flush=True)
-        connection.sendall(answer)
+        if garbage:
+            os.write(connection.fileno(), b"\x17\x03\x03\x00\x05hello, not a record")
+        else:
+            connection.sendall(answer)
     except (ssl.SSLError, OSError):
         pass
     finally:
@@ -37,6 +42,7 @@ def main() -> None:
     parser.add_argument("--status", default="403 Forbidden")
     parser.add_argument("--header", action="append", default=[])
     parser.add_argument("--body", default="")
+    parser.add_argument("--garbage", action="store_true")
     args = parser.parse_args()
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -66,7 +72,7 @@ def main() -> None:
             except (ssl.SSLError, OSError):
                 raw.close()
                 continue
-            threading.Thread(target=serve, args=(connection, number, answer), daemon=True).start()
+            threading.Thread(target=serve, args=(connection, number, answer, args.garbage), daemon=True).start()
 
     threading.Thread(target=accept_loop, daemon=True).start()
     sys.stdin.read()
