@@ -25,7 +25,7 @@ build: deps
 
 ## Every test, over real sockets on loopback. Serial: many tests wait on real sockets and
 ## timers, and on two cores parallel tests starve each other's timers.
-test: deps
+test: deps conformance-unit
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
@@ -88,13 +88,14 @@ soak: deps
 	cd Benchmarks && $(SWIFT) build -c release && ./.build/release/kstlib-bench soak --duration $(SOAK_SECONDS)
 
 ## Fuzzing: libFuzzer targets for the parsers that read hostile input (URL, configuration file,
-## JSON helpers, handshake options, proxy variables, UTF-8), in a package of their own under Fuzz/
+## JSON helpers, handshake options, proxy variables, UTF-8, a refused upgrade's HTTP answer), in a
+## package of their own under Fuzz/
 ## built with the fuzzer and AddressSanitizer. Each target runs FUZZ_SECONDS from its committed
 ## seeds (Fuzz/Corpus/<target>); the inputs it discovers go to Fuzz/.corpus/<target> (gitignored,
 ## picked up again by the next run). A crash, a broken invariant, an input slower than 10 s or a
 ## leak is saved in Fuzz/.artifacts/ and fails the target.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz-url fuzz-config fuzz-json fuzz-handshake fuzz-proxy fuzz-utf8
+FUZZ_TARGETS := fuzz-url fuzz-config fuzz-json fuzz-handshake fuzz-proxy fuzz-utf8 fuzz-http
 # `--sanitize` also instruments the C code (libyaml); the Swift driver keeps only the last
 # `-sanitize=` it is given, so Swift needs both sanitizers in one flag.
 FUZZ_BUILD_FLAGS := -c release --scratch-path .build --sanitize=fuzzer --sanitize=address \
@@ -144,6 +145,12 @@ conformance: deps
 conformance-quick: deps
 	$(SWIFT) build --product echo-client
 	python3 Conformance/fuzzingserver.py --client .build/debug/echo-client --quick $(PING_REPLIES)
+
+## Unit tests of the conformance server itself (Conformance/tests, Python unittest): the judge's
+## verdicts and the case selection, on recorded facts, in a second; `make test` runs them first.
+.PHONY: conformance-unit
+conformance-unit:
+	cd Conformance && python3 -m unittest discover -s tests -t .
 
 ## Sanitizers (Sanitizers/README.md): every test under ThreadSanitizer, then under
 ## AddressSanitizer (its LeakSanitizer check at exit fails the run too), serially, each in its

@@ -132,7 +132,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Support/python_websockets_server.py"],
+            exclude: ["Support/python_websockets_server.py", "Support/rejecting_tls_server.py"],
             swiftSettings: strict
         ),
     ],

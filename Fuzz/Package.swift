@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // kstlib-fuzz: libFuzzer targets for the parsers that read hostile input (URL, configuration
-// file, JSON helpers, handshake options, proxy variables, UTF-8). A package of its own so the
-// root package's test build never compiles it. Built and run by `make fuzz` at the root.
+// file, JSON helpers, handshake options, proxy variables, UTF-8, a refused upgrade's HTTP
+// answer). A package of its own so the root package's test build never compiles it. Built and
+// run by `make fuzz` at the root.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -19,7 +20,7 @@ let package = Package(
         .package(name: "kstlib-swift", path: "..")
     ],
     targets: fuzzTargets(
-        "fuzz-url", "fuzz-config", "fuzz-json", "fuzz-handshake", "fuzz-proxy", "fuzz-utf8"
+        "fuzz-url", "fuzz-config", "fuzz-json", "fuzz-handshake", "fuzz-proxy", "fuzz-utf8", "fuzz-http"
     ) + [
         // Reading typed values out of the fuzzer's bytes, and failing loudly on a broken invariant.
         .target(name: "FuzzSupport", swiftSettings: strict)

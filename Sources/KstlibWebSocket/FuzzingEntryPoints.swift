@@ -41,6 +41,34 @@
         return (configuration, warnings)
     }
 
+    /// What a refused upgrade's answer reads as (``readHTTPResponse(_:cuts:bodyLimit:)``).
+    public struct HTTPResponseParts: Equatable, Sendable, CustomStringConvertible {
+        public let status: Int?
+        public let headers: [String: String]
+        public let body: [UInt8]
+        public let truncated: Bool
+        public let complete: Bool
+        public let malformed: String?
+
+        public var description: String {
+            "status \(status.map(String.init) ?? "-"), headers \(headers), body \(body.count) B"
+                + "\(truncated ? " (truncated)" : ""), complete \(complete), malformed \(malformed ?? "-")"
+        }
+    }
+
+    /// Reads `bytes` as the replay of a refused upgrade reads the server's answer, fed in the
+    /// pieces the sorted offsets `cuts` make, then ends the stream.
+    public static func readHTTPResponse(_ bytes: [UInt8], cuts: [Int], bodyLimit: Int) -> HTTPResponseParts {
+        var reader = HTTPResponseReader(bodyLimit: bodyLimit)
+        let bounds = [0] + cuts + [bytes.count]
+        for (start, end) in zip(bounds, bounds.dropFirst()) { reader.feed(bytes[start..<end]) }
+        reader.finish(endOfStream: true)
+        let response = reader.response
+        return HTTPResponseParts(
+            status: response?.status, headers: response?.headers ?? [:], body: response?.body ?? [],
+            truncated: response?.truncated ?? false, complete: reader.isComplete, malformed: reader.malformed)
+    }
+
     /// The proxy an `http_proxy` / `https_proxy` value names, `nil` when it names none.
     public static func parseProxy(_ setting: String) -> (host: String, port: Int)? {
         ProxyEnvironment.parse(setting)

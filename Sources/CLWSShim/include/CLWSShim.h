@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwss_tls.h"
+
 /// LWS_PRE is a macro Swift does not import: the headroom libwebsockets needs before a payload.
 enum { LWSS_PRE = LWS_PRE };
 

@@ -19,7 +19,7 @@ extension WebSocketConfiguration {
             && lhs.proxy == rhs.proxy && lhs.rotationOverlapTimeout == rhs.rotationOverlapTimeout
             && lhs.metrics == rhs.metrics && lhs.guardsPongs == rhs.guardsPongs && lhs.sendBuffer == rhs.sendBuffer
             && lhs.sendTimeout == rhs.sendTimeout && lhs.outgoingRate == rhs.outgoingRate
-            && lhs.logger?.label == rhs.logger?.label
+            && lhs.logger?.label == rhs.logger?.label && lhs.rejectedUpgradeReplay == rhs.rejectedUpgradeReplay
     }
 
     /// The stored properties `==` compares, and those it leaves out: a test checks that every
@@ -30,7 +30,7 @@ extension WebSocketConfiguration {
         "maxMessageSize", "disconnectCheckInterval", "reconnectCheckInterval", "disconnectMargin",
         "maxConnectionAge", "gaplessRotation", "additionalHeaders", "unrepresentableHeaders", "subprotocols",
         "origin", "compression", "tls", "proxy", "rotationOverlapTimeout", "metrics", "guardsPongs", "sendBuffer",
-        "sendTimeout", "outgoingRate", "logger",
+        "sendTimeout", "outgoingRate", "logger", "rejectedUpgradeReplay",
     ]
     static let callbackProperties: Set<String> = [
         "subscriptionFormat", "shouldDisconnect", "shouldReconnect", "onConnect", "onDisconnect", "onMessage",

@@ -46,6 +46,9 @@ public struct WebSocketConfiguration: Sendable, Equatable {
     /// failure no retry can fix (a certificate, a 403); kstlib retries everything
     /// (``ConnectRetryPolicy/retryEverything``).
     public var retryPolicy: ConnectRetryPolicy = .standard
+    /// When a refused upgrade is sent once more to read the server's whole answer (its body
+    /// and every header): by default only when ``retryPolicy`` gives up on it.
+    public var rejectedUpgradeReplay: RejectedUpgradeReplay = .whenPermanent
 
     // MARK: Incoming queue
     /// How many received messages may wait for the consumer; 0 means unbounded.

@@ -4,7 +4,8 @@ public import HTTPTypes
 /// Why one connection attempt failed, as libwebsockets and the operating system reported it.
 ///
 /// Found as ``WebSocketConnectionError/lastError``. It keeps the raw facts: the reason string
-/// libwebsockets gave, the HTTP status and headers of a rejected upgrade, the resolver's message.
+/// libwebsockets gave, the HTTP status, headers and body of a rejected upgrade, the resolver's
+/// message.
 public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this was.
     ///
@@ -57,13 +58,29 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
     public let reason: String
     /// The HTTP status of a rejected upgrade.
     public let httpStatus: Int?
-    /// Response headers of a rejected upgrade that were captured (lower-case names).
+    /// Response headers of a rejected upgrade (lower-case names; a repeated header's values
+    /// joined with ", "): those libwebsockets kept, and, when the upgrade was replayed with the
+    /// same status (see ``RejectedUpgradeReplay``), the others from the replay's answer.
     public let headers: [String: String]
+    /// The body of a rejected upgrade, up to 64 KiB, read by replaying the upgrade (see
+    /// ``RejectedUpgradeReplay``); `nil` when it was not replayed, the replay got no answer, or
+    /// it got another status (``replayedStatus``). Empty when the answer had no body.
+    public let responseBody: [UInt8]?
+    /// Whether the body was longer than the 64 KiB kept in ``responseBody`` (or ended before its
+    /// announced length).
+    public let responseBodyTruncated: Bool
+    /// The status the replay of a rejected upgrade got, `nil` without a replay or an answer to
+    /// it. When it differs from ``httpStatus`` (the server changed its mind in between), the
+    /// failure keeps the original status and headers, and has no ``responseBody``.
+    public let replayedStatus: Int?
     /// The operating system's reason when the TCP connect itself failed.
     public let socketError: SocketErrorCode?
     /// What libwebsockets said, verbatim: for debugging only, since its wording changes between
     /// versions and builds (branch on ``kind``, ``httpStatus`` and ``socketError`` instead).
     public let detail: String?
+
+    /// ``responseBody`` as text, invalid UTF-8 replaced with U+FFFD: `{"error": "banned"}`.
+    public var responseText: String? { responseBody.map { String(decoding: $0, as: UTF8.self) } }
 
     /// The captured response headers of a rejected upgrade as `HTTPFields`, sorted by name:
     /// `failure.responseHeaders[.retryAfter]`.
@@ -78,7 +95,8 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
     /// Creates a failure; the library makes these, tests and wrappers may too.
     public init(
         kind: Kind, reason: String, httpStatus: Int? = nil, headers: [String: String] = [:],
-        socketError: SocketErrorCode? = nil, detail: String? = nil
+        socketError: SocketErrorCode? = nil, detail: String? = nil, responseBody: [UInt8]? = nil,
+        responseBodyTruncated: Bool = false, replayedStatus: Int? = nil
     ) {
         self.kind = kind
         self.reason = reason
@@ -86,6 +104,9 @@ public struct WebSocketHandshakeFailure: Error, CustomStringConvertible, Sendabl
         self.headers = headers
         self.socketError = socketError
         self.detail = detail
+        self.responseBody = responseBody
+        self.responseBodyTruncated = responseBodyTruncated
+        self.replayedStatus = replayedStatus
     }
 
     /// `kind: reason (HTTP status) [libwebsockets: detail]`, for example

@@ -66,12 +66,14 @@ extension WebSocketManager {
             do {
                 let wait = waitsFirst ? attempt : attempt - 1
                 if wait > 0 { try await clock.sleep(for: max(minimumDelay, try await delay(beforeRetry: wait))) }
-                try await attemptConnection(endpoint)
+                try await attemptConnection(endpoint, replayable: true)
                 afterConnect()
                 return
-            } catch {
+            } catch let caught {
                 let stillWanted = core.withLock { $0.state == .connecting || $0.state == .reconnecting }
-                let decision = configuration.retryPolicy.decision(for: error)
+                let decision = configuration.retryPolicy.decision(for: RejectedUpgrade.unwrapped(caught))
+                let error =
+                    stillWanted ? await reported(caught, retried: decision.retries) : RejectedUpgrade.unwrapped(caught)
                 if !stillWanted || error is CancellationError || attempt >= maxAttempts || Task.isCancelled
                     || !decision.retries
                 {
@@ -129,11 +131,11 @@ extension WebSocketManager {
 
     /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.
     /// A `standby` attempt (gapless rotation) opens beside the current connection instead of
-    /// replacing it.
+    /// replacing it. A `replayable` attempt that is refused throws a ``RejectedUpgrade``.
     @discardableResult
-    func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil) async throws -> (
-        ConnectionLink, LWSConnection
-    ) {
+    func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil, replayable: Bool = false)
+        async throws -> (ConnectionLink, LWSConnection)
+    {
         // The pool's connection window is waited for outside the connection timeout.
         try await configuration.shardHooks?.beforeConnect()
         let generation =
@@ -148,6 +150,7 @@ extension WebSocketManager {
         let loop = self.loop
         let timeout = config.connectionTimeout
         let proxy = proxyServer(for: endpoint)
+        let deadline = ContinuousClock.now + timeout
         if endpoint.secure && !config.tls.insecure.isEmpty {
             logger.warning(
                 "TLS verification relaxed for this connection",
@@ -184,6 +187,9 @@ extension WebSocketManager {
             do {
                 try await link.waitOpen()
             } catch let failure as WebSocketHandshakeFailure {
+                if replayable && failure.kind == .httpStatus {
+                    throw RejectedUpgrade(failure: failure, options: options, deadline: deadline)
+                }
                 guard let proxy, let proxyAddress else { throw failure }
                 throw try await Self.proxyFailure(
                     failure, proxy: proxy, address: proxyAddress, target: endpoint.authority,

@@ -34,9 +34,10 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
     public let incompatibility: String?
     /// How pings are answered on this library.
     public let pingReplies: PingReplies
-    /// Whether a refused upgrade keeps every response header (``WebSocketHandshakeFailure/headers``):
-    /// libwebsockets lists the headers it has no token for (such as `X-Reject-Reason`) from 4.3;
-    /// before, only the ~100 common headers it knows by name are kept.
+    /// Whether libwebsockets itself keeps every response header of a refused upgrade: it lists the
+    /// headers it has no token for (such as `X-Reject-Reason`) from 4.3; before, only the ~100
+    /// common headers it knows by name. The others still reach ``WebSocketHandshakeFailure/headers``
+    /// when the upgrade is replayed (``WebSocketConfiguration/rejectedUpgradeReplay``).
     public let keepsEveryResponseHeader: Bool
     /// Protocol violations by the server are reported as ``WebSocketProtocolError`` with a 1002
     /// close on every supported version and build (the check does not depend on logs).

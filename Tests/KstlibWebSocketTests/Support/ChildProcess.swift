@@ -13,6 +13,8 @@ final class ChildProcess {
     private let process = Process()
     private let input = Pipe()
     private let exitStatus = FirstResult<Int32>()
+    /// Offered when the reader of standard output, then of standard error, reached the end.
+    private let outputRead = (FirstResult<Void>(), FirstResult<Void>())
 
     init(_ executable: URL, arguments: [String]) throws {
         process.executableURL = executable
@@ -23,8 +25,8 @@ final class ChildProcess {
         process.standardError = errors
         process.terminationHandler = { [exitStatus] in exitStatus.offer(.success($0.terminationStatus)) }
         try process.run()
-        Self.readLines(output.fileHandleForReading, into: stdout)
-        Self.readLines(errors.fileHandleForReading, into: stderr)
+        Self.readLines(output.fileHandleForReading, into: stdout, then: outputRead.0)
+        Self.readLines(errors.fileHandleForReading, into: stderr, then: outputRead.1)
     }
 
     /// Writes `line` and a newline to the child's standard input.
@@ -36,18 +38,24 @@ final class ChildProcess {
     /// Sends `signal` (SIGTERM, SIGINT) to the child.
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    /// The exit status; the child is killed and the test fails with a timeout after `limit`.
+    /// The exit status, once every line the child wrote is in ``stdout`` and ``stderr``; the
+    /// child is killed and the test fails with a timeout after `limit`.
     func exit(within limit: Duration = .seconds(30)) async throws -> Int32 {
         do {
-            return try await within(limit) { [exitStatus] in try await exitStatus.value() }
+            return try await within(limit) { [exitStatus, outputRead] in
+                let status = try await exitStatus.value()
+                try await outputRead.0.value()
+                try await outputRead.1.value()
+                return status
+            }
         } catch {
             process.terminate()
             throw error
         }
     }
 
-    /// Splits what `handle` delivers into lines, until the writer closes it.
-    private static func readLines(_ handle: FileHandle, into log: EventLog<String>) {
+    /// Splits what `handle` delivers into lines, until the writer closes it; then offers `done`.
+    private static func readLines(_ handle: FileHandle, into log: EventLog<String>, then done: FirstResult<Void>) {
         let thread = Thread {
             var pending = Data()
             while case let chunk = handle.availableData, !chunk.isEmpty {
@@ -58,6 +66,7 @@ final class ChildProcess {
                 }
             }
             if !pending.isEmpty { log.append(String(decoding: pending, as: UTF8.self)) }
+            done.offer(.success(()))
         }
         thread.name = "ChildProcess.readLines"
         thread.start()

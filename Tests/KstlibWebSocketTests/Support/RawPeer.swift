@@ -356,6 +356,23 @@ final class RawPeer: @unchecked Sendable {
         }
     }
 
+    /// Waits until the client's kernel has acknowledged every byte sent so far (the send queue,
+    /// `SIOCOUTQ`, is empty), so the next `sendRaw` leaves in a TCP segment of its own. False on
+    /// timeout. Checks the queue every millisecond: Linux has no event for "all acknowledged".
+    func waitUntilAcknowledged(timeout: Duration = .seconds(5)) throws -> Bool {
+        let fd = try openFD()
+        var on: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var queued: Int32 = 0
+            guard ioctl(fd, UInt(TIOCOUTQ), &queued) == 0 else { throw RawPeerError.io(errno) }
+            if queued == 0 { return true }
+            _ = poll(nil, 0, 1)
+        }
+        return false
+    }
+
     /// Sends one well-formed (length-wise) frame; everything else is the caller's choice.
     func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, mask: Bool = false) throws {
         try sendRaw(Self.frameBytes(opcode: opcode, payload: payload, fin: fin, rsv: rsv, mask: mask))
