@@ -17,6 +17,28 @@
 
 const char *lwss_compiled_version(void) { return LWS_LIBRARY_VERSION; }
 
+#if LWS_LIBRARY_VERSION_NUMBER >= 4005000
+static pthread_once_t tls_anchor_once = PTHREAD_ONCE_INIT;
+static struct lws_context *tls_anchor;
+
+static void create_tls_anchor(void) {
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    // Its descriptor table is sized by this, not by the process's (raised) limit.
+    info.fd_limit_per_thread = 8;
+    tls_anchor = lws_create_context(&info);
+}
+
+int lwss_hold_tls_library(void) {
+    pthread_once(&tls_anchor_once, create_tls_anchor);
+    return tls_anchor != NULL;
+}
+#else
+int lwss_hold_tls_library(void) { return 0; }
+#endif
+
 // Atomic: the client loop installs the hook while the embedded server's thread may be logging.
 static _Atomic(lwss_log_sink) g_sink;
 static _Atomic int g_installed;

@@ -149,6 +149,7 @@ final class ServerLoop: @unchecked Sendable {
         // Unmanaged without a retain: the thread closure keeps `self` alive until run() returns,
         // which is after lws_context_destroy, the last point where lws can call back.
         var contextInfo = resources.contextInfo(user: Unmanaged.passUnretained(self).toOpaque())
+        _ = lwss_hold_tls_library()
         guard let context = lws_create_context(&contextInfo) else {
             report(.failure(EmbeddedServerError(message: "lws_create_context failed")))
             return

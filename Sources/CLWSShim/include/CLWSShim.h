@@ -16,6 +16,16 @@ enum { LWSS_PRE = LWS_PRE };
 /// with `lws_get_library_version()`: a library of another major.minor has other struct layouts.
 const char *lwss_compiled_version(void);
 
+/// Keeps OpenSSL usable for the life of the process; call before creating any context.
+///
+/// From libwebsockets 4.5, destroying the last context created with
+/// LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT calls OPENSSL_cleanup(), after which OpenSSL cannot be
+/// initialised again in this process: the next context (ours, or any other OpenSSL user's
+/// handshake) crashes. One idle context with that option, created once and never destroyed,
+/// keeps the count above zero. Earlier versions never clean up, and get nothing. Returns
+/// whether an anchor is held (only on 4.5 and later).
+int lwss_hold_tls_library(void);
+
 /// A receiver for libwebsockets log lines (without their trailing newline).
 typedef void (*lwss_log_sink)(int level, const char *line);
 

@@ -16,9 +16,13 @@ final class ChildProcess {
     /// Offered when the reader of standard output, then of standard error, reached the end.
     private let outputRead = (FirstResult<Void>(), FirstResult<Void>())
 
-    init(_ executable: URL, arguments: [String]) throws {
+    /// `environment` adds to (or overrides) this process's own variables.
+    init(_ executable: URL, arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = input
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
