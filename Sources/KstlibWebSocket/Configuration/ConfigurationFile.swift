@@ -275,8 +275,8 @@ private struct ConfigurationFileValue {
                 "expected a non-negative number of seconds (0 for no limit)",
                 key: key, file: reader.source, value: node.written)
         }
-        // A `Duration` of 2^63 s or more traps when printed or slept on (the file's
-        // `max_connection_age: 1e300` used to crash the process); so large an age can only mean
+        // A `Duration` of 2^63 s or more traps when printed or slept on (as `max_connection_age:
+        // 1e300` would); so large an age can only mean
         // "never", which is written 0, so it is clamped like any out-of-bounds value.
         if seconds > connectionAgeLimit.secondsAsDouble {
             let limit = formatSeconds(connectionAgeLimit)

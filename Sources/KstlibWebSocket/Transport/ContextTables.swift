@@ -4,7 +4,7 @@ internal import CLWSShim
 
 /// Protocol and extension tables, the protocol's name and the idle policy, allocated once and
 /// never moved: libwebsockets copies the protocol structs but keeps pointers to the names, the
-/// extension table and the retry policy (design notes, sections 2, 7 and 9).
+/// extension table and the retry policy.
 ///
 /// `@unchecked Sendable`: written once in `init`, then only read (by the service thread).
 final class ContextTables: @unchecked Sendable {

@@ -8,8 +8,7 @@ import Synchronization
 ///
 /// A thousand managers must not mean a thousand threads. Every `lws_*` call happens on the
 /// service thread; other threads hand it ``Work`` through a locked queue and wake it with
-/// `lws_cancel_service`, the only libwebsockets call that is safe from another thread
-/// (design notes, section 1).
+/// `lws_cancel_service`, the only libwebsockets call that is safe from another thread.
 ///
 /// `@unchecked Sendable`: the mutable state below the `work` mutex is touched only on the
 /// service thread (from `run()` and from callbacks, which libwebsockets makes on that thread);

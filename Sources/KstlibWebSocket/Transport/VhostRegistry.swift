@@ -5,8 +5,7 @@ import Foundation
 
 /// Creates and remembers one libwebsockets vhost per distinct ``VhostSettings``.
 ///
-/// libwebsockets keeps CA settings, client certificates and the proxy per vhost (design notes,
-/// section 2), so connections with their own trust store or proxy get their own vhost. Used only
+/// libwebsockets keeps CA settings, client certificates and the proxy per vhost, so connections with their own trust store or proxy get their own vhost. Used only
 /// on the service thread.
 final class VhostRegistry {
     private var vhosts: [VhostSettings: OpaquePointer] = [:]
