@@ -61,6 +61,8 @@ void lwss_install_log(int forward_mask, lwss_log_sink sink) {
     pthread_mutex_unlock(&g_install_lock);
 }
 
+int lwss_log_hook_installed(void) { return g_sink != NULL; }
+
 void lwss_install_default_log(void) {
     pthread_mutex_lock(&g_install_lock);
     if (!g_installed) {

@@ -33,6 +33,9 @@ typedef void (*lwss_log_sink)(int level, const char *line);
 /// enabled. No guarantee of ours reads a log line (Release builds compile INFO lines out).
 void lwss_install_log(int forward_mask, lwss_log_sink sink);
 
+/// Whether a log hook of ours is installed (``lwss_install_log``).
+int lwss_log_hook_installed(void);
+
 /// Installs the hook with nothing but errors forwarded, unless one is already installed (the
 /// embedded server's default must never undo the client's).
 void lwss_install_default_log(void);

@@ -130,8 +130,9 @@ final class EventLoop: @unchecked Sendable {
     private func run() {
         lwss_name_thread("kstlib-ws-loop")
         serviceThread = pthread_self()
-        _ = LogBridge.install
-        FileDescriptorLimit.raise()
+        let effects = LibWebSocketsRuntime.processEffects
+        if effects.routesLibWebSocketsLog { _ = LogBridge.install }
+        if effects.raisesDescriptorLimit { FileDescriptorLimit.raise() }
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(tables.protocols)
