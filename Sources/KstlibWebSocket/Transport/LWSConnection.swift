@@ -61,11 +61,11 @@ final class LWSConnection: @unchecked Sendable {
     /// Frames taken from the outbox, written in order; `writeHead` is the next one.
     var writing: [OutgoingFrame] = []
     var writeHead = 0
-    var closeSent: (code: WebSocketCloseCode, reason: String)?
+    @exclusivity(unchecked) var closeSent: (code: WebSocketCloseCode, reason: String)?
     var peerClose: (code: WebSocketCloseCode, reason: String)?
     var violation: WebSocketProtocolError?
     /// A close we must send because of a violation we found ourselves (1007, 1009).
-    var failingClose: (code: WebSocketCloseCode, reason: String)?
+    @exclusivity(unchecked) var failingClose: (code: WebSocketCloseCode, reason: String)?
     var pingTimedOut = false
     var aborted = false
     var pingDue = false
@@ -82,13 +82,15 @@ final class LWSConnection: @unchecked Sendable {
     var retainedForDeflate: OutgoingFrame?
     /// ``OutgoingFrame/acceptedThrough`` of the last frame taken from the outbox.
     var takenThrough = 0
-    var rxBuffer: [UInt8] = []
+    // The receive path's state: touched for every message, only on the service thread and
+    // never through overlapping accesses, so the per-access exclusivity check is skipped.
+    @exclusivity(unchecked) var rxBuffer: [UInt8] = []
     /// Whole messages of the current service pass, handed over at its end (``handReceived()``).
-    var received: [WebSocketMessage] = []
+    @exclusivity(unchecked) var received: [WebSocketMessage] = []
     /// `rxBuffer` holds a compressed message libwebsockets called final (see `receive`).
-    var rxTentativelyComplete = false
-    var rxBinary = false
-    var rxValidator = UTF8Validator()
+    @exclusivity(unchecked) var rxTentativelyComplete = false
+    @exclusivity(unchecked) var rxBinary = false
+    @exclusivity(unchecked) var rxValidator = UTF8Validator()
 
     init(options: Options, sink: any TransportSink) {
         self.options = options
