@@ -99,7 +99,7 @@ extension WebSocketManager {
         statistics.withLock { stats in
             stats.disconnects += 1
             if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
-            stats.lastDisconnectTime = Date()
+            stats.lastDisconnectTime = time.date
         }
         metrics?.disconnected(reason)
         if let onDisconnect = configuration.onDisconnect { callbacks.run { try await onDisconnect(reason) } }
@@ -109,7 +109,7 @@ extension WebSocketManager {
     /// ``WebSocketReconnectError`` after ``WebSocketConfiguration/maxReconnectAttempts``.
     /// `waitFirst` is false for a reconnect the application scheduled: it already waited.
     func startReconnecting(waitFirst: Bool = true) {
-        let task = Task { [self] in
+        let task = task { [self] in
             do {
                 let endpoint = try validatedEndpoint()
                 try await establish(
@@ -147,7 +147,7 @@ extension WebSocketManager {
     /// ``WebSocketCloseCode/goingAway`` (1001) when the process is shutting down.
     public func close(code: WebSocketCloseCode, reason: String = "") async {
         let (connection, link, task, woken) = core.withLock {
-            core -> (LWSConnection?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> ((any TransportConnection)?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -181,7 +181,7 @@ extension WebSocketManager {
     /// Cuts the connection at once, without a close handshake, and ends the manager.
     public func forceClose() {
         let (connection, task, woken) = core.withLock {
-            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -226,7 +226,7 @@ extension WebSocketManager {
     /// A reconnection under way is stopped. ``connect()`` starts again. Does nothing otherwise.
     public func kill() {
         let (connection, task, woken) = core.withLock {
-            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             guard core.state == .connected || core.state == .reconnecting else { return (nil, nil, []) }
             let task = core.reconnectTask
             core.reconnectTask = nil

@@ -121,7 +121,7 @@ extension WebSocketManager {
         statistics.withLock { stats in
             stats.messagesReceived += 1
             stats.bytesReceived += message.byteCount
-            stats.lastMessageTime = Date()
+            stats.lastMessageTime = time.date
         }
         if let onMessage = configuration.onMessage { callbacks.run { try await onMessage(message) } }
         guard let metrics else { return inbox.push(message) }

@@ -21,7 +21,7 @@ extension WebSocketManager {
         else { return false }
 
         let newLink: ConnectionLink
-        let newConnection: LWSConnection
+        let newConnection: any TransportConnection
         do {
             (newLink, newConnection) = try await attemptConnection(endpoint, standby: merger)
         } catch {
@@ -39,17 +39,17 @@ extension WebSocketManager {
         if !overlapped {
             // On the loop thread, where both connections deliver: no message of either can be
             // handed over between the switch and the flush of what the new one held.
-            await withTaskExecutorPreference(loop) {
+            await withTaskExecutorPreference(transport.executor) {
                 for message in merger.forceSwitch() { _ = self.deliver(message) }
             }
             alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
-        let oldConnection = core.withLock { core -> LWSConnection? in
+        let oldConnection = core.withLock { core -> (any TransportConnection)? in
             guard core.link === merger.old, core.state == .connected else { return nil }
             let old = core.connection
             core.link = newLink
             core.connection = newConnection
-            core.connectedAt = .now
+            core.connectedAt = time.now
             return old
         }
         guard let oldConnection else {

@@ -25,7 +25,7 @@ protocol TransportSink: AnyObject, Sendable {
     /// tells whether permessage-deflate was negotiated.
     func transportOpened(subprotocol: String?, compressed: Bool)
     /// A whole message arrived. Return `false` to stop reading the socket (backpressure) until
-    /// ``LWSConnection/resumeReading()``.
+    /// ``TransportConnection/resumeReading()``.
     func transportReceived(_ message: WebSocketMessage) -> Bool
     /// A pong arrived for our keepalive ping after `roundTrip`.
     func transportPong(roundTrip: Duration)
