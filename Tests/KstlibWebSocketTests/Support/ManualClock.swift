@@ -68,6 +68,14 @@ final class ManualClock: Clock, Sendable {
     /// How many sleeps are pending.
     var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
 
+    /// How long until each pending sleep is due, soonest first.
+    var pendingDelays: [Duration] {
+        state.withLock { state in state.sleepers.values.map { $0.deadline - state.now }.sorted() }
+    }
+
+    /// The time since the clock was created.
+    var elapsed: Duration { state.withLock { $0.now } }
+
     /// Waits until at least `count` sleeps are pending; `false` after `timeout` of real time.
     func waitForSleeps(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
         await waitWithTimeout(timeout) { [self] id, continuation in
