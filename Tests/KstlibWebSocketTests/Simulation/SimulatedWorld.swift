@@ -20,7 +20,22 @@ final class SimulatedWorld: Sendable {
     init(url: String = "ws://simulated.test/feed", configuration: WebSocketConfiguration = testConfiguration()) {
         transport = InMemoryTransport(simulation: simulation)
         var config = configuration
+        // Recorded first, then the test's own callbacks, if any.
+        let (onConnect, onDisconnect, onAlert) = (config.onConnect, config.onDisconnect, config.onAlert)
         config.record(into: events)
+        let recorded = config
+        config.onConnect = {
+            try await recorded.onConnect?()
+            try await onConnect?()
+        }
+        config.onDisconnect = {
+            try await recorded.onDisconnect?($0)
+            try await onDisconnect?($0)
+        }
+        config.onAlert = {
+            try await recorded.onAlert?($0)
+            try await onAlert?($0)
+        }
         let manager = WebSocketManager(url: url, configuration: config, clock: clock, transport: transport)
         held = Mutex(manager)
         weakManager.value = manager
@@ -62,6 +77,23 @@ final class SimulatedWorld: Sendable {
         await settle()
         return next
     }
+
+    /// Reads the stream on the simulation thread into ``received``; ends with the stream.
+    @discardableResult
+    func consume() -> Call<Void> {
+        let call = start("stream") { [self] in
+            for try await message in manager.stream() { received.append(message.text ?? "<binary>") }
+        }
+        consumer.withLock { $0 = call }
+        return call
+    }
+
+    private let consumer = Mutex<Call<Void>?>(nil)
+    /// The call of ``consume()``, if started.
+    var streamCall: Call<Void>? { consumer.withLock { $0 } }
+
+    /// What ``consume()`` read, in order.
+    let received = EventLog<String>()
 
     /// The newest connection, settled.
     var connection: InMemoryConnection { transport.last! }
@@ -105,3 +137,6 @@ final class WeakBox<Object: AnyObject & Sendable>: Sendable {
         set { state.withLock { $0 = WeakReference(object: newValue) } }
     }
 }
+
+/// Text messages "first" through "last", as a feed numbers them.
+func feed(_ numbers: ClosedRange<Int>) -> [WebSocketMessage] { numbers.map { .text(String($0)) } }
