@@ -1,0 +1,88 @@
+// Gapless rotation: the new connection ahead, behind, never overlapping, or failing to open.
+import Testing
+@testable import KstlibWebSocket
+
+@Suite(.timeLimit(.minutes(3))) struct DeterministicRotationTests {
+    /// Connected with gapless rotation, 1...`delivered` read; a rotation then started, its new
+    /// connection open beside the old one.
+    func rotating(delivered: Int) async -> (SimulatedWorld, Call<Void>) {
+        let world = SimulatedWorld(
+            configuration: testConfiguration {
+                $0.gaplessRotation = true
+                $0.rotationOverlapTimeout = .seconds(10)
+            })
+        world.start { try await world.manager.connect() }
+        world.consume()
+        await world.settle()
+        world.connection.serverSend(feed(1...delivered))
+        let rotation = world.start { await world.manager.requestDisconnect(reconnectAfter: .zero) }
+        await world.settle()
+        #expect(world.transport.connections.count == 2)
+        #expect(!rotation.isFinished, "waits for the overlap")
+        return (world, rotation)
+    }
+
+    func expectRotated(_ world: SimulatedWorld, _ rotation: Call<Void>) {
+        #expect(rotation.isFinished)
+        #expect(world.manager.state == .connected)
+        #expect(world.transport.connections[0].closeSent?.code == .normalClosure)
+        #expect(world.manager.stats.rotations == 1)
+        let lifecycle = world.events.events.filter { if case .alert = $0 { false } else { true } }
+        #expect(lifecycle == [.connect, .disconnect(.userRequested), .connect])
+    }
+
+    @Test func newConnectionAheadSwitchesAtTheFirstCommonMessage() async {
+        let (world, rotation) = await rotating(delivered: 3)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        new.serverSend(feed(5...7))
+        await world.settle()
+        #expect(world.received.events == ["1", "2", "3"], "held back until the overlap")
+        old.serverSend(feed(4...5))
+        await world.settle()
+        expectRotated(world, rotation)
+        new.serverSend(feed(8...8))
+        await world.settle()
+        #expect(world.received.events == (1...8).map(String.init))
+        #expect(world.manager.stats.messagesReceived == 8)
+    }
+
+    @Test func newConnectionBehindSkipsWhatWasDelivered() async {
+        let (world, rotation) = await rotating(delivered: 4)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        new.serverSend(feed(2...6))
+        await world.settle()
+        old.serverSend(feed(5...5))
+        await world.settle()
+        expectRotated(world, rotation)
+        #expect(world.received.events == (1...6).map(String.init))
+    }
+
+    @Test func noOverlapForcesTheSwitchAtTheTimeout() async {
+        let (world, rotation) = await rotating(delivered: 2)
+        defer { world.stop() }
+        world.transport.connections[1].serverSend(feed(100...101))
+        await world.advance(by: .seconds(10) - .nanoseconds(1))
+        #expect(!rotation.isFinished)
+        await world.advance(by: .nanoseconds(1))
+        expectRotated(world, rotation)
+        #expect(world.received.events == ["1", "2", "100", "101"])
+        #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
+    }
+
+    @Test func aNewConnectionThatFailsFallsBackToBreakBeforeMake() async {
+        let world = SimulatedWorld(configuration: testConfiguration { $0.gaplessRotation = true })
+        defer { world.stop() }
+        world.start { try await world.manager.connect() }
+        await world.settle()
+        world.transport.script(.refuse(.init(kind: .connectFailed, reason: "simulated")))
+        let rotation = world.start { await world.manager.requestDisconnect(reconnectAfter: .zero) }
+        await world.settle()
+        #expect(rotation.isFinished)
+        #expect(world.transport.connections.count == 3, "the failed standby, then a plain reconnect")
+        #expect(world.manager.state == .connected)
+        #expect(world.manager.stats.rotations == 0)
+        #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
+    }
+}
