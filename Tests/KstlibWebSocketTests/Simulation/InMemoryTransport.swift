@@ -108,6 +108,7 @@ final class InMemoryConnection: TransportConnection, Sendable {
         var closeSent: (code: WebSocketCloseCode, reason: String)?
         /// The network takes nothing until ``drain()`` (send-side flow control).
         var stalled = false
+        var dataFrames = 0
     }
 
     let id: Int
@@ -145,6 +146,12 @@ final class InMemoryConnection: TransportConnection, Sendable {
     /// The close frame the client sent, if any.
     var closeSent: (code: WebSocketCloseCode, reason: String)? { state.withLock { $0.closeSent } }
 
+    /// Text and binary frames the client queued, written or not (what the manager counts as sent).
+    var dataFramesAccepted: Int { state.withLock { $0.dataFrames } }
+
+    /// Whether this is the new connection of a gapless rotation.
+    var isStandby: Bool { (sink as? ConnectionLink)?.standby != nil }
+
     // MARK: TransportConnection (the client's side)
 
     func open() -> Bool {
@@ -162,6 +169,7 @@ final class InMemoryConnection: TransportConnection, Sendable {
             guard !Self.ended(state.phase) else { return (nil, false) }
             state.accepted += frame.payloadCount
             state.outbox.append(frame)
+            if frame.kind == .text || frame.kind == .binary { state.dataFrames += 1 }
             let schedule = !state.writeScheduled && !state.stalled
             if schedule { state.writeScheduled = true }
             return (state.accepted - state.writtenBytes, schedule)

@@ -1,4 +1,5 @@
 // A manager on the in-memory transport, the virtual clock and the simulation thread.
+import Logging
 import Synchronization
 @testable import KstlibWebSocket
 
@@ -20,6 +21,12 @@ final class SimulatedWorld: Sendable {
     init(url: String = "ws://simulated.test/feed", configuration: WebSocketConfiguration = testConfiguration()) {
         transport = InMemoryTransport(simulation: simulation)
         var config = configuration
+        if config.logger == nil {
+            // Alerts are checked through onAlert; their log lines would only bury the results.
+            var logger = Logger(label: "kstlib.websocket.simulated")
+            logger.logLevel = .critical
+            config.logger = logger
+        }
         // Recorded first, then the test's own callbacks, if any.
         let (onConnect, onDisconnect, onAlert) = (config.onConnect, config.onDisconnect, config.onAlert)
         config.record(into: events)
@@ -58,8 +65,9 @@ final class SimulatedWorld: Sendable {
         return call
     }
 
-    /// Waits until the simulation thread has nothing left to run.
-    func settle() async { await simulation.idle() }
+    /// Waits until the simulation thread has nothing left to run; `false` on a livelock.
+    @discardableResult
+    func settle() async -> Bool { await simulation.idle() }
 
     /// Moves the clock on by `duration`, then settles.
     func advance(by duration: Duration) async {

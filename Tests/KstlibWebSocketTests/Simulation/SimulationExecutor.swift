@@ -20,7 +20,7 @@ final class SimulationExecutor: TaskExecutor, Sendable {
         var items: [Item] = []
         var running = false
         var stopped = false
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [(continuation: CheckedContinuation<Bool, Never>, deadline: Int)] = []
         var thread: pthread_t?
         /// Items run so far, to catch a run that never goes idle.
         var steps = 0
@@ -46,15 +46,17 @@ final class SimulationExecutor: TaskExecutor, Sendable {
     /// How many items have run so far.
     var steps: Int { state.withLock { $0.steps } }
 
-    /// Returns once nothing is queued and nothing runs.
-    func idle() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// Returns `true` once nothing is queued and nothing runs; `false` if `budget` more items ran
+    /// first (a livelock: something keeps scheduling work without time moving).
+    @discardableResult
+    func idle(budget: Int = 1_000_000) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.items.isEmpty && !state.running { return true }
-                state.idleWaiters.append(continuation)
+                state.idleWaiters.append((continuation, state.steps + budget))
                 return false
             }
-            if now { continuation.resume() }
+            if now { continuation.resume(returning: true) }
         }
     }
 
@@ -93,13 +95,20 @@ final class SimulationExecutor: TaskExecutor, Sendable {
             case .job(let job): job.runSynchronously(on: executor)
             case .body(let body): body()
             }
-            let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let (idle, exhausted) = state.withLock {
+                state -> ([CheckedContinuation<Bool, Never>], [CheckedContinuation<Bool, Never>]) in
                 state.running = false
-                guard state.items.isEmpty else { return [] }
-                defer { state.idleWaiters = [] }
-                return state.idleWaiters
+                if state.items.isEmpty {
+                    defer { state.idleWaiters = [] }
+                    return (state.idleWaiters.map(\.continuation), [])
+                }
+                let steps = state.steps
+                let exhausted = state.idleWaiters.filter { $0.deadline <= steps }.map(\.continuation)
+                state.idleWaiters.removeAll { $0.deadline <= steps }
+                return ([], exhausted)
             }
-            idle.forEach { $0.resume() }
+            idle.forEach { $0.resume(returning: true) }
+            exhausted.forEach { $0.resume(returning: false) }
         }
     }
 }
