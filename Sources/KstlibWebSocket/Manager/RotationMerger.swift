@@ -32,6 +32,8 @@ final class RotationMerger: Sendable {
         var catchingUp = false
         /// The manager has made the new connection its current one.
         var promoted = false
+        /// One of the two connections ended before the rotation was over.
+        var abandoned = false
         var waiter: CheckedContinuation<Bool, Never>?
     }
 
@@ -58,6 +60,16 @@ final class RotationMerger: Sendable {
 
     /// Records that the manager now treats the new connection as its own.
     func markPromoted() { state.withLock { $0.promoted = true } }
+
+    /// Whether one of the connections ended before the rotation was over.
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+
+    /// One of the connections ended: the merge stops (its held messages are not delivered) and
+    /// whoever waits for the switch is told it did not overlap.
+    func abandon() {
+        state.withLock { $0.abandoned = true }
+        _ = forceSwitch()
+    }
 
     /// A message from the old connection: the messages to deliver now.
     func fromOld(_ message: WebSocketMessage) -> [WebSocketMessage] {

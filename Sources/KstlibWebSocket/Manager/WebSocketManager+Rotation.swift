@@ -36,7 +36,7 @@ extension WebSocketManager {
             ) {
                 await merger.waitForSwitch()
             }) ?? false
-        if !overlapped {
+        if !overlapped && !merger.isAbandoned {
             // On the loop thread, where both connections deliver: no message of either can be
             // handed over between the switch and the flush of what the new one held.
             await withTaskExecutorPreference(transport.executor) {
@@ -44,20 +44,31 @@ extension WebSocketManager {
             }
             alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
-        let oldConnection = core.withLock { core -> (any TransportConnection)? in
-            guard core.link === merger.old, core.state == .connected else { return nil }
-            let old = core.connection
+        let promotion = core.withLock { core -> Promotion in
+            guard core.link === merger.old, core.state == .connected else { return .oldGone }
+            // Checked under the lock its end takes too: a new connection that ended is never made
+            // current (no end would ever come for it), and one made current gets its end handled.
+            guard !merger.isAbandoned, let old = core.connection else { return .newGone }
             core.link = newLink
             core.connection = newConnection
             core.connectedAt = time.now
-            return old
+            return .promoted(old: old)
         }
-        guard let oldConnection else {
+        let oldConnection: any TransportConnection
+        switch promotion {
+        case .promoted(let old):
+            oldConnection = old
+        case .oldGone:
             endRotation(merger)
             // The old connection died meanwhile and the reactive path took over.
             newLink.retire()
             newConnection.close(code: .goingAway, reason: "rotation abandoned")
             return true
+        case .newGone:
+            endRotation(merger)
+            newLink.retire()
+            alert(.rotationFallback, "the new connection of a gapless rotation ended before the switch; falling back")
+            return false
         }
         merger.old.retire()
         merger.markPromoted()
@@ -71,6 +82,15 @@ extension WebSocketManager {
         return true
     }
 
+    /// What became of a rotation's connections while it waited for the overlap.
+    private enum Promotion {
+        case promoted(old: any TransportConnection)
+        /// The old connection ended: the reactive path owns what follows.
+        case oldGone
+        /// The new connection ended before it could be made current.
+        case newGone
+    }
+
     func endRotation(_ merger: RotationMerger) {
         rotation.withLock { if $0 === merger { $0 = nil } }
     }
@@ -82,7 +102,7 @@ extension WebSocketManager {
             return current
         }
         guard let merger else { return }
-        _ = merger.forceSwitch()
+        merger.abandon()
         endRotation(merger)
     }
 

@@ -85,4 +85,26 @@ import Testing
         #expect(world.manager.stats.rotations == 0)
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
+
+    /// Found by the simulation (seed 238): the new connection ended while the rotation waited for
+    /// the overlap, and the rotation made it current anyway; no end would ever come for it, so
+    /// the manager stayed "connected" to nothing and `close()` hung in `closing`.
+    @Test func aNewConnectionThatEndsBeforeTheSwitchIsNeverMadeCurrent() async {
+        let (world, rotation) = await rotating(delivered: 2)
+        defer { world.stop() }
+        world.transport.connections[1].serverClose(.policyViolation)
+        await world.settle()
+        #expect(rotation.isFinished)
+        #expect(world.manager.stats.rotations == 0)
+        // It falls back to break-before-make: the old connection closes, a third one opens.
+        #expect(world.transport.connections.count == 3)
+        #expect(world.transport.connections[0].isEnded)
+        #expect(world.manager.state == .connected)
+        world.connection.serverSend(feed(3...3))
+        await world.settle()
+        #expect(world.received.events == ["1", "2", "3"])
+        let close = world.start { await world.manager.close() }
+        await world.settle()
+        #expect(close.isFinished && world.manager.state == .closed)
+    }
 }
