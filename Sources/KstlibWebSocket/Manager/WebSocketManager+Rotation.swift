@@ -38,11 +38,13 @@ extension WebSocketManager {
             }) ?? false
         if !overlapped && !merger.isAbandoned {
             // On the loop thread, where both connections deliver: no message of either can be
-            // handed over between the switch and the flush of what the new one held.
+            // handed over between the switch and the flush of what the new one held, and the
+            // alert comes right before the messages after the switch, where a gap may be.
             await withTaskExecutorPreference(transport.executor) {
-                for message in merger.forceSwitch() { _ = self.deliver(message) }
+                let flushed = merger.forceSwitch()
+                self.alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
+                for message in flushed { _ = self.deliver(message) }
             }
-            alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
         let promotion = core.withLock { core -> Promotion in
             guard core.link === merger.old, core.state == .connected else { return .oldGone }

@@ -86,6 +86,28 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seed 28): the alert of a forced switch came after the messages
+    /// the switch let through, so a reader could not tell where the feed may have a gap.
+    @Test func theForcedSwitchAlertComesBeforeTheMessagesItLetThrough() async {
+        let order = EventLog<String>()
+        let world = SimulatedWorld(
+            configuration: testConfiguration {
+                $0.gaplessRotation = true
+                $0.rotationOverlapTimeout = .seconds(3)
+                $0.onMessage = { order.append($0.text ?? "") }
+                $0.onAlert = { order.append("\($0.kind)") }
+            })
+        defer { world.stop() }
+        world.start { try await world.manager.connect() }
+        await world.settle()
+        world.connection.serverSend(feed(1...1))
+        world.start { await world.manager.requestDisconnect(reconnectAfter: .zero) }
+        await world.settle()
+        world.transport.connections[1].serverSend(feed(3...4))
+        await world.advance(by: .seconds(3))
+        #expect(order.events == ["1", "rotationForcedSwitch", "3", "4"])
+    }
+
     /// Found by the simulation (seed 238): the new connection ended while the rotation waited for
     /// the overlap, and the rotation made it current anyway; no end would ever come for it, so
     /// the manager stayed "connected" to nothing and `close()` hung in `closing`.
