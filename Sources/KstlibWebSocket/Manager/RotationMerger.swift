@@ -44,14 +44,22 @@ final class RotationMerger: Sendable {
     let holdLimit: Int
     private let state = Mutex(State())
 
-    init(old: ConnectionLink, messageKey: (@Sendable (WebSocketMessage) -> String?)?, holdLimit: Int = 100_000) {
+    /// - Parameter alreadyDelivered: messages delivered just before the rotation started; a new
+    ///   connection that repeats one of them is behind, as if the old one had delivered it since.
+    init(
+        old: ConnectionLink, messageKey: (@Sendable (WebSocketMessage) -> String?)?,
+        alreadyDelivered: [WebSocketMessage] = [], holdLimit: Int = 100_000
+    ) {
         self.old = old
         self.holdLimit = holdLimit
+        let key: @Sendable (WebSocketMessage) -> Key?
         if let messageKey {
             key = { messageKey($0).map(Key.custom) }
         } else {
             key = { Key.message($0) }
         }
+        self.key = key
+        state.withLock { $0.deliveredKeys = Set(alreadyDelivered.compactMap(key)) }
     }
 
     /// Whether the merger has nothing left to do: switched, caught up, and the new connection

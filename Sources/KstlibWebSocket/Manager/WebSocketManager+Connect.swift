@@ -190,7 +190,7 @@ extension WebSocketManager {
         _ link: ConnectionLink, connection: any TransportConnection, subprotocol: String?, compressed: Bool) -> Bool {
         if let merger = link.standby {
             // A rotation's new connection stays beside the current one until the merge switches.
-            return rotation.withLock { $0 === merger }
+            return rotation.withLock { $0.merger === merger }
         }
         let (adopted, reconnected, woken) = core.withLock {
             core -> (Bool, Bool, [CheckedContinuation<Bool, Never>]) in

@@ -108,8 +108,14 @@ extension WebSocketManager {
     /// Called on the event-loop thread for every message; `false` asks for backpressure.
     /// During a gapless rotation the merger decides what reaches the application.
     func deliver(_ message: WebSocketMessage, from link: ConnectionLink) -> Bool {
-        guard let merger = rotation.withLock({ $0 }) else { return deliver(message) }
+        let merger = rotation.withLock { state -> RotationMerger? in
+            // The lock every message takes anyway: remembering it here costs no other.
+            if state.merger == nil { state.recent.append(message) }
+            return state.merger
+        }
+        guard let merger else { return deliver(message) }
         let out = link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
+        if !out.isEmpty { rotation.withLock { state in out.forEach { state.recent.append($0) } } }
         var keepReading = true
         for message in out where !deliver(message) { keepReading = false }
         if merger.isFinished { endRotation(merger) }

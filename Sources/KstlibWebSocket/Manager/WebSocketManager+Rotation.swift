@@ -8,15 +8,14 @@ extension WebSocketManager {
     /// start or the new connection failed; the caller then falls back to break-before-make.
     func rotate(reason: DisconnectReason) async -> Bool {
         guard let endpoint = try? validatedEndpoint() else { return false }
-        let merger = core.withLock { core -> RotationMerger? in
-            guard core.state == .connected, let link = core.link else { return nil }
-            return RotationMerger(old: link, messageKey: configuration.messageKey)
-        }
-        guard let merger,
-            rotation.withLock({ current in
-                guard current == nil else { return false }
-                current = merger
-                return true
+        let old = core.withLock { core in core.state == .connected ? core.link : nil }
+        guard let old,
+            let merger = rotation.withLock({ state -> RotationMerger? in
+                guard state.merger == nil else { return nil }
+                let merger = RotationMerger(
+                    old: old, messageKey: configuration.messageKey, alreadyDelivered: state.recent.messages)
+                state.merger = merger
+                return merger
             })
         else { return false }
 
@@ -94,13 +93,13 @@ extension WebSocketManager {
     }
 
     func endRotation(_ merger: RotationMerger) {
-        rotation.withLock { if $0 === merger { $0 = nil } }
+        rotation.withLock { if $0.merger === merger { $0.merger = nil } }
     }
 
     /// One of a rotation's connections ended on its own: the rotation is abandoned.
     func abandonRotation(ifInvolving link: ConnectionLink) {
-        let merger = rotation.withLock { current -> RotationMerger? in
-            guard let current, current.old === link || link.standby === current else { return nil }
+        let merger = rotation.withLock { state -> RotationMerger? in
+            guard let current = state.merger, current.old === link || link.standby === current else { return nil }
             return current
         }
         guard let merger else { return }

@@ -36,8 +36,8 @@ public final class WebSocketManager: Sendable {
     let metrics: ManagerMetrics?
     let core = Mutex(Core())
     let callbacks: CallbackQueue
-    /// The merger of a gapless rotation in progress.
-    let rotation = Mutex<RotationMerger?>(nil)
+    /// The merger of a gapless rotation in progress, and what was delivered before it.
+    let rotation: Mutex<RotationState>
     /// The outgoing rate, shared by every connection; `nil` without ``WebSocketConfiguration/outgoingRate``.
     let pacer: OutgoingPacer?
 
@@ -96,6 +96,8 @@ public final class WebSocketManager: Sendable {
         let time = ManagerTime(clock)
         self.time = time
         self.statistics = Mutex(WebSocketStats(time: time))
+        self.rotation = Mutex(
+            RotationState(recent: RecentMessages(capacity: configuration.gaplessRotation ? Self.recentCapacity : 0)))
         self.pacer = configuration.outgoingRate.map { OutgoingPacer($0, clock: clock) }
         self.transport = transport
         self.logger = configuration.logger ?? Logger(label: "kstlib.websocket")
@@ -209,6 +211,18 @@ public final class WebSocketManager: Sendable {
 
     /// The states visited so far, for tests of the model's transitions.
     var stateHistory: [ConnectionState] { core.withLock { $0.history } }
+}
+
+/// A manager's gapless rotation: the merger of the one in progress, and the last messages
+/// delivered outside one (the new connection may repeat them).
+struct RotationState: Sendable {
+    var merger: RotationMerger?
+    var recent: RecentMessages
+}
+
+extension WebSocketManager {
+    /// How many delivered messages a rotation's merger knows from before it started.
+    static let recentCapacity = 256
 }
 
 /// Lets the inbox reach its manager without keeping it alive.

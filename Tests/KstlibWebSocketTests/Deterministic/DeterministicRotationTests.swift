@@ -86,6 +86,19 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seed 252): a new connection that repeats messages delivered just
+    /// before the rotation started (a server replaying its last messages to a new subscriber)
+    /// was not seen as behind; with no overlap, the forced switch delivered the repeats twice.
+    @Test func aNewConnectionRepeatingMessagesFromBeforeTheRotationIsBehind() async {
+        let (world, rotation) = await rotating(delivered: 4)
+        defer { world.stop() }
+        world.transport.connections[1].serverSend(feed(3...6))
+        await world.settle()
+        expectRotated(world, rotation)
+        #expect(world.received.events == (1...6).map(String.init))
+        #expect(!world.events.events.contains { if case .alert = $0 { true } else { false } }, "no forced switch")
+    }
+
     /// Found by the simulation (seed 28): the alert of a forced switch came after the messages
     /// the switch let through, so a reader could not tell where the feed may have a gap.
     @Test func theForcedSwitchAlertComesBeforeTheMessagesItLetThrough() async {
