@@ -69,6 +69,9 @@ final class RotationMerger: Sendable {
     /// Records that the manager now treats the new connection as its own.
     func markPromoted() { state.withLock { $0.promoted = true } }
 
+    /// Whether the manager has made the new connection its current one.
+    var isPromoted: Bool { state.withLock { $0.promoted } }
+
     /// Whether one of the connections ended before the rotation was over.
     var isAbandoned: Bool { state.withLock { $0.abandoned } }
 

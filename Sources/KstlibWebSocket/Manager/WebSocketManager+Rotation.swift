@@ -96,10 +96,14 @@ extension WebSocketManager {
         rotation.withLock { if $0.merger === merger { $0.merger = nil } }
     }
 
-    /// One of a rotation's connections ended on its own: the rotation is abandoned.
+    /// One of a rotation's connections ended on its own: the rotation is abandoned. Once the new
+    /// connection is current, the old one's end is the rotation's own doing (it closes it): the
+    /// merger stays while the new connection catches up.
     func abandonRotation(ifInvolving link: ConnectionLink) {
         let merger = rotation.withLock { state -> RotationMerger? in
-            guard let current = state.merger, current.old === link || link.standby === current else { return nil }
+            guard let current = state.merger,
+                (current.old === link && !current.isPromoted) || link.standby === current
+            else { return nil }
             return current
         }
         guard let merger else { return }

@@ -86,6 +86,22 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seed 463): once the switch was made, the old connection's
+    /// ordinary end (the rotation closes it) abandoned the merger while the new connection was
+    /// still catching up, and what it repeated was delivered twice.
+    @Test func theOldConnectionsEndDoesNotStopTheCatchUp() async {
+        let (world, rotation) = await rotating(delivered: 4)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        new.serverSend(feed(3...3))
+        await world.settle()
+        expectRotated(world, rotation)
+        #expect(old.isEnded, "the old connection's close completed")
+        new.serverSend(feed(4...6))
+        await world.settle()
+        #expect(world.received.events == (1...6).map(String.init))
+    }
+
     /// Found by the simulation (seed 252): a new connection that repeats messages delivered just
     /// before the rotation started (a server replaying its last messages to a new subscriber)
     /// was not seen as behind; with no overlap, the forced switch delivered the repeats twice.
