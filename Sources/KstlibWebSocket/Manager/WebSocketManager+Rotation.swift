@@ -42,6 +42,7 @@ extension WebSocketManager {
             await withTaskExecutorPreference(transport.executor) {
                 let flushed = merger.forceSwitch()
                 self.alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
+                self.rotation.withLock { state in flushed.forEach { state.recent.append($0) } }
                 for message in flushed { _ = self.deliver(message) }
             }
         }

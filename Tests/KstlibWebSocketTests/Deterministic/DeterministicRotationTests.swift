@@ -86,6 +86,27 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seed 789): what a forced switch let through was not remembered
+    /// as delivered, so the next rotation's new connection could deliver it again.
+    @Test func aForcedSwitchsMessagesCountAsDeliveredForTheNextRotation() async {
+        let (world, first) = await rotating(delivered: 2)
+        defer { world.stop() }
+        world.transport.connections[1].serverSend(feed(3...4))
+        await world.advance(by: .seconds(10))
+        expectRotated(world, first)
+        world.transport.connections[1].serverSend(feed(5...5))
+        let second = world.start { await world.manager.requestDisconnect(reconnectAfter: .zero) }
+        await world.settle()
+        let newest = world.connection
+        #expect(newest.isStandby && newest.id == 3)
+        newest.serverSend(feed(4...4))
+        await world.advance(by: .seconds(10))
+        newest.serverSend(feed(6...6))
+        await world.settle()
+        #expect(second.isFinished)
+        #expect(world.received.events == (1...6).map(String.init))
+    }
+
     /// Found by the simulation (seed 463): once the switch was made, the old connection's
     /// ordinary end (the rotation closes it) abandoned the merger while the new connection was
     /// still catching up, and what it repeated was delivered twice.
