@@ -225,9 +225,9 @@ extension WebSocketManager {
     /// ``stream()`` ends, after the messages already queued, with ``WebSocketClosedError`` 1006.
     /// A reconnection under way is stopped. ``connect()`` starts again. Does nothing otherwise.
     public func kill() {
-        let (connection, task, woken) = core.withLock {
-            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
-            guard core.state == .connected || core.state == .reconnecting else { return (nil, nil, []) }
+        let killed = core.withLock {
+            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>])? in
+            guard core.state == .connected || core.state == .reconnecting else { return nil }
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -245,6 +245,8 @@ extension WebSocketManager {
             }
             return (connection, task, Self.transition(&core, to: .disconnected))
         }
+        // Nothing to kill: the stream, and a connect in progress, go on untouched.
+        guard let (connection, task, woken) = killed else { return }
         woken.forEach { $0.resume(returning: true) }
         task?.cancel()
         connection?.abort()

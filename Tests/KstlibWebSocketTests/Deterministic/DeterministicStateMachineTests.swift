@@ -102,6 +102,28 @@ import Testing
         #expect(world.manager.lastClose?.code == .abnormalClosure)
     }
 
+    /// Found by the simulation (seeds 13946, 32771): kill() while connecting did nothing to the
+    /// connection but ended the stream, so the messages of the connection that then opened were
+    /// counted as received and thrown away.
+    @Test func killWhileConnectingChangesNothing() async throws {
+        let world = SimulatedWorld()
+        defer { world.stop() }
+        world.transport.script(.silence)
+        let connect = world.start { try await world.manager.connect() }
+        world.consume()
+        await world.settle()
+        #expect(world.manager.state == .connecting)
+        world.start { world.manager.kill() }
+        await world.settle()
+        world.connection.accept()
+        world.connection.serverSend(feed(1...2))
+        await world.settle()
+        #expect(connect.isFinished && connect.error == nil)
+        #expect(world.received.events == ["1", "2"])
+        #expect(world.streamCall?.isFinished == false, "the stream goes on")
+        #expect(world.events.events == [.connect])
+    }
+
     @Test func closeWhileReconnectingStopsTheAttempts() async throws {
         let world = await connected {
             $0.autoReconnect = true
