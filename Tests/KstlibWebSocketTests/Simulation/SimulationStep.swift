@@ -28,6 +28,8 @@ enum SimulationStep: Sendable, CustomStringConvertible {
     case requestDisconnect(reconnectAfter: Duration?)
     case subscribe(String)
     case waitConnected(timeout: Duration)
+    /// The network stops taking a connection's outgoing frames (`true`), or takes them again.
+    case stallWrites(pick: Int, Bool)
     /// The consumer reads `count` messages, one `receive()` each (a slow consumer reads rarely).
     case read(Int)
 
@@ -48,6 +50,7 @@ enum SimulationStep: Sendable, CustomStringConvertible {
         case .requestDisconnect(let after): return "requestDisconnect(reconnectAfter: \(after.map { "\($0)" } ?? "nil"))"
         case .subscribe(let channel): return "subscribe(\"\(channel)\")"
         case .waitConnected(let timeout): return "waitConnected(timeout: \(timeout))"
+        case .stallWrites(let pick, let stalled): return stalled ? "stall writes on #\(pick)" : "unstall writes on #\(pick)"
         case .read(let count): return "read \(count)"
         }
     }
@@ -91,6 +94,7 @@ enum SimulationStep: Sendable, CustomStringConvertible {
             return .requestDisconnect(reconnectAfter: after.randomElement(using: &random)!)
         case 84..<87: return .subscribe("ch\(Int.random(in: 0..<5, using: &random))")
         case 87..<90: return .waitConnected(timeout: .seconds(Int64.random(in: 1...10, using: &random)))
+        case 90..<93: return .stallWrites(pick: pick, random.chance(50))
         default: return .read(Int.random(in: 1...8, using: &random))
         }
     }

@@ -129,6 +129,8 @@ final class Simulator: Sendable {
             call("requestDisconnect") { await manager.requestDisconnect(reconnectAfter: after) }
         case .subscribe(let channel):
             call("subscribe") { try await manager.subscribe(channel) }
+        case .stallWrites(let pick, let stalled):
+            openConnection(pick)?.stallWrites(stalled)
         case .waitConnected(let timeout):
             call("waitConnected") { _ = await manager.waitConnected(timeout: timeout) }
         case .read(let count):
