@@ -99,7 +99,11 @@ final class ConnectionLink: TransportSink {
         guard !cancelled, let manager,
             manager.adopt(self, connection: connection, subprotocol: subprotocol, compressed: compressed)
         else {
-            connection.close(code: .goingAway, reason: "connection no longer wanted")
+            if let owner = self.manager {
+                owner.closeOrCut(connection, code: .goingAway, reason: "connection no longer wanted")
+            } else {
+                connection.close(code: .goingAway, reason: "connection no longer wanted")
+            }
             return
         }
         if let metrics = manager.metrics {

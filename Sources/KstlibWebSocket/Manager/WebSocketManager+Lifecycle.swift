@@ -201,6 +201,18 @@ extension WebSocketManager {
         inbox.end(.finished)
     }
 
+    /// Closes a connection the manager has let go of (a rotation's old one, an attempt no longer
+    /// wanted), and cuts it if it has not ended within ``WebSocketConfiguration/closeTimeout``:
+    /// a server that never answers, or a network that takes nothing, must not keep it open.
+    func closeOrCut(_ connection: any TransportConnection, code: WebSocketCloseCode, reason: String) {
+        guard connection.close(code: code, reason: reason) else { return }
+        let (clock, timeout) = (clock, configuration.closeTimeout)
+        task {
+            // Cutting a connection that has ended meanwhile does nothing.
+            if (try? await clock.sleep(for: timeout)) != nil { connection.abort() }
+        }
+    }
+
     /// Cancels planned reconnects and the proactive checks (lock held).
     static func cancelPlans(_ core: inout Core) {
         core.pendingReconnect?.cancel()

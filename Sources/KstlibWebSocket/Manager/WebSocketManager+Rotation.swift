@@ -64,7 +64,7 @@ extension WebSocketManager {
             endRotation(merger)
             // The old connection died meanwhile and the reactive path took over.
             newLink.retire()
-            newConnection.close(code: .goingAway, reason: "rotation abandoned")
+            closeOrCut(newConnection, code: .goingAway, reason: "rotation abandoned")
             return true
         case .newGone:
             endRotation(merger)
@@ -76,7 +76,7 @@ extension WebSocketManager {
         merger.markPromoted()
         // The merger stays in the delivery path while the new connection catches up.
         if merger.isFinished { endRotation(merger) }
-        oldConnection.close(code: .normalClosure, reason: "rotated: \(reason)")
+        closeOrCut(oldConnection, code: .normalClosure, reason: "rotated: \(reason)")
         statistics.withLock { $0.rotations += 1 }
         recordDisconnect(reason)
         recordConnect()

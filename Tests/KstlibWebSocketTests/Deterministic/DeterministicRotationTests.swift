@@ -86,6 +86,22 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seed 18297): the connection a rotation replaced was sent a close
+    /// and forgotten; when the close never went out (a network taking nothing), it stayed open.
+    @Test func theReplacedConnectionIsCutWhenItsCloseDoesNotComplete() async {
+        let (world, rotation) = await rotating(delivered: 2)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        old.stallWrites(true)
+        new.serverSend(feed(2...3))
+        await world.settle()
+        #expect(rotation.isFinished && world.manager.stats.rotations == 1)
+        #expect(!old.isEnded)
+        await world.advance(by: world.manager.configuration.closeTimeout)
+        #expect(old.phase == .ended(.aborted))
+        #expect(world.clock.pendingSleeps == 0)
+    }
+
     /// Found by the simulation (seed 789): what a forced switch let through was not remembered
     /// as delivered, so the next rotation's new connection could deliver it again.
     @Test func aForcedSwitchsMessagesCountAsDeliveredForTheNextRotation() async {
