@@ -11,12 +11,14 @@ import Testing
 /// still fails. The run ends with `N passed, M failed`. (An illegal state transition stops the
 /// process on the manager's precondition, before any shrinking: the seed of the schedule that
 /// was running is printed before it starts, when `KSTLIB_SIMULATION_VERBOSE` is set.)
+/// `KSTLIB_SIMULATION_TRACE` prints the shortest failing schedule's run step by step.
 @Suite(.timeLimit(.minutes(3))) struct SimulationTests {
     @Test func simulate() async {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["KSTLIB_SIMULATION_SEED"].flatMap(UInt64.init) ?? 1
         let runs = environment["KSTLIB_SIMULATION_RUNS"].flatMap(Int.init) ?? 25
         let verbose = environment["KSTLIB_SIMULATION_VERBOSE"] != nil
+        let trace = environment["KSTLIB_SIMULATION_TRACE"] != nil
         var failed = 0
         for index in 0..<runs {
             let schedule = SimulationSchedule(seed: seed &+ UInt64(index))
@@ -31,8 +33,9 @@ import Testing
                 FAILED schedule seed \(schedule.seed) (\(schedule.steps.count) steps) \(failure)
                 shortest schedule that fails (\(steps.count) steps) \(shortest):
                 \(shrunk)
-                replay: make simulate SEED=\(schedule.seed) RUNS=1
+                replay: make simulate SEED=\(schedule.seed) RUNS=1 (KSTLIB_SIMULATION_TRACE=1 traces the shortest)
                 """)
+            if trace { _ = await Simulator(schedule, steps: steps).run(trace: true) }
         }
         print("\(runs - failed) passed, \(failed) failed")
         #expect(failed == 0, "\(failed) of \(runs) schedules failed from seed \(seed)")

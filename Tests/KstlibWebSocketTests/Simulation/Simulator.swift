@@ -10,11 +10,20 @@ struct SimulationFailure: Error, CustomStringConvertible {
 }
 
 /// One callback, as the simulation observes them, in the order they ran.
-enum Observation: Sendable, Equatable {
+enum Observation: Sendable, Equatable, CustomStringConvertible {
     case connect
     case disconnect(DisconnectReason)
     case alert(String)
     case message(Int)
+
+    var description: String {
+        switch self {
+        case .connect: return "connect"
+        case .disconnect(let reason): return "disconnect(\(reason))"
+        case .alert(let kind): return "alert(\(kind))"
+        case .message(let number): return "\(number)"
+        }
+    }
 }
 
 /// Plays a ``SimulationSchedule`` against a manager on the in-memory transport.
@@ -23,7 +32,9 @@ enum Observation: Sendable, Equatable {
 /// took stop (a rotation's new connection a few numbers behind or ahead), and each connection
 /// is sent the feed when a `pump` step says, so connections lag each other. Because the feed
 /// resumes, the messages the manager delivers must be consecutive numbers, whatever happens:
-/// the one exception is a rotation's forced switch, which says so with an alert.
+/// the one exception is a rotation's forced switch, which says so with an alert. A new connection
+/// never replays from before such a gap: what was skipped there is out of any merger's reach
+/// (it recognises messages it has seen, it cannot know what it never saw).
 final class Simulator: Sendable {
     private struct State {
         var feedEnd = 0
@@ -52,12 +63,19 @@ final class Simulator: Sendable {
         world = SimulatedWorld(configuration: config)
     }
 
-    /// Runs every step, then ends the manager; the first broken invariant, or `nil`.
-    func run() async -> SimulationFailure? {
+    /// Runs every step, then ends the manager; the first broken invariant, or `nil`. With
+    /// `trace`, prints the state, the connections and the callbacks after every step.
+    func run(trace: Bool = false) async -> SimulationFailure? {
         defer { world.stop() }
         for (index, step) in steps.enumerated() {
             await perform(step)
-            guard await world.settle() else {
+            let settled = await world.settle()
+            if trace {
+                print("\(index + 1). \(step) -> \(manager.state) sleeps \(world.clock.pendingDelays)")
+                for c in world.transport.connections { print("   #\(c.id) standby=\(c.isStandby) \(c.phase)") }
+                print("   callbacks: \(observed.events.map(\.description).joined(separator: " "))")
+            }
+            guard settled else {
                 return SimulationFailure(step: index + 1, message: "livelock: the manager never went idle")
             }
             if let broken = check() { return SimulationFailure(step: index + 1, message: broken) }
@@ -85,6 +103,21 @@ final class Simulator: Sendable {
         return 0
     }
 
+    /// The first message delivered after the last gap a forced switch left (1 if none).
+    private var replayFloor: Int {
+        var (floor, last, forced) = (1, 0, false)
+        for event in observed.events {
+            switch event {
+            case .alert("rotationForcedSwitch"): forced = true
+            case .message(let number):
+                if forced && number != last + 1 { floor = number }
+                (last, forced) = (number, false)
+            default: break
+            }
+        }
+        return floor
+    }
+
     private func perform(_ step: SimulationStep) async {
         let manager = self.manager
         switch step {
@@ -92,11 +125,11 @@ final class Simulator: Sendable {
             state.withLock { $0.feedEnd += count }
         case .pump(let pick):
             guard let connection = openConnection(pick) else { return }
-            let resume = lastDelivered + 1
+            let (resume, floor) = (lastDelivered + 1, replayFloor)
             let batch = state.withLock { state -> ClosedRange<Int>? in
                 // A rotation's new connection subscribes a little behind or ahead of the old one.
                 let lag = connection.isStandby ? (connection.id * 5 + Int(schedule.seed % 7)) % 7 - 3 : 0
-                let cursor = state.cursors[connection.id] ?? max(1, resume + lag)
+                let cursor = state.cursors[connection.id] ?? max(floor, resume + lag)
                 guard cursor <= state.feedEnd else {
                     state.cursors[connection.id] = cursor
                     return nil
