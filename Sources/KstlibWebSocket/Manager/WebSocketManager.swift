@@ -188,7 +188,10 @@ public final class WebSocketManager: Sendable {
         core.history.append(next)
         if core.history.count > 256 { core.history.removeFirst(core.history.count - 256) }
         var woken: [CheckedContinuation<Bool, Never>] = []
-        for (id, waiter) in core.stateWaiters where waiter.predicate(next) {
+        // In the order they began to wait (ids grow), not the dictionary's: the same run wakes
+        // them the same way every time.
+        for id in core.stateWaiters.keys.sorted() {
+            guard let waiter = core.stateWaiters[id], waiter.predicate(next) else { continue }
             woken.append(waiter.continuation)
             core.stateWaiters[id] = nil
         }
