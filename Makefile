@@ -34,7 +34,8 @@ test: deps
 ## on an in-memory transport and a virtual clock, invariants checked after every step. Schedule i
 ## uses seed SEED+i, so `make simulate SEED=<its seed> RUNS=1` replays one. A failing schedule is
 ## printed with its seed and shrunk to the shortest that fails the same way; the run ends with
-## "N passed, M failed". Batches of SIMULATE_BATCH schedules, one test process each (a crash,
+## "N passed, M failed" (KSTLIB_SIMULATION_TRACE=1 also prints the shortest one's run step by
+## step; hashing is made deterministic so a replay is exact). Batches of SIMULATE_BATCH schedules, one test process each (a crash,
 ## an illegal state transition hitting the manager's precondition, names its schedule's seed).
 SEED ?= 1
 RUNS ?= 300
@@ -45,9 +46,10 @@ simulate: deps
 	@passed=0; failed=0; seed=$(SEED); left=$(RUNS); \
 	while [ $$left -gt 0 ]; do \
 		n=$$(( left < $(SIMULATE_BATCH) ? left : $(SIMULATE_BATCH) )); \
-		out=$$(KSTLIB_SIMULATION_SEED=$$seed KSTLIB_SIMULATION_RUNS=$$n KSTLIB_SIMULATION_VERBOSE=1 \
+		out=$$(SWIFT_DETERMINISTIC_HASHING=1 \
+			KSTLIB_SIMULATION_SEED=$$seed KSTLIB_SIMULATION_RUNS=$$n KSTLIB_SIMULATION_VERBOSE=1 \
 			$(SWIFT) test --skip-build --filter SimulationTests 2>&1); \
-		echo "$$out" | sed -n '/^FAILED/,/^replay:/p'; \
+		echo "$$out" | sed -n '/^FAILED/,/^replay:/p;/^ *[0-9]*\. .* -> /,/^ *callbacks:/p'; \
 		line=$$(echo "$$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$$' | tail -1); \
 		if [ -z "$$line" ]; then \
 			echo "$$out" | tail -20; \

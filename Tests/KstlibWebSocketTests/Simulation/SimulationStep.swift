@@ -30,7 +30,8 @@ enum SimulationStep: Sendable, CustomStringConvertible {
     case waitConnected(timeout: Duration)
     /// The network stops taking a connection's outgoing frames (`true`), or takes them again.
     case stallWrites(pick: Int, Bool)
-    /// The consumer reads `count` messages, one `receive()` each (a slow consumer reads rarely).
+    /// The consumer reads `count` messages, one `receive()` each, after its earlier reads (a slow
+    /// consumer reads rarely).
     case read(Int)
 
     var description: String {

@@ -41,6 +41,9 @@ final class Simulator: Sendable {
         /// The next number each connection is sent, by connection id.
         var cursors: [Int: Int] = [:]
         var calls: [(name: String, finishes: @Sendable () -> Int)] = []
+        /// The consumer's last `read` step: the next one reads after it, so there is one
+        /// reader, and the order it reads in is the stream's.
+        var reader: Task<Void, Never>?
     }
 
     let schedule: SimulationSchedule
@@ -168,11 +171,18 @@ final class Simulator: Sendable {
             call("waitConnected") { _ = await manager.waitConnected(timeout: timeout) }
         case .read(let count):
             let read = self.read
-            for _ in 0..<count {
-                call("receive") {
-                    let message = try await manager.receive()
-                    read.append(Int(message.text ?? "") ?? -1)
+            let call = Call<Void>("read")
+            state.withLock { state in
+                let previous = state.reader
+                state.reader = Task(executorPreference: world.simulation) {
+                    await previous?.value
+                    for _ in 0..<count {
+                        guard let message = try? await manager.receive() else { break }
+                        read.append(Int(message.text ?? "") ?? -1)
+                    }
+                    call.finish(.success(()))
                 }
+                state.calls.append(("read", { call.finishes }))
             }
         }
     }

@@ -58,9 +58,12 @@ final class ManualClock: Clock, Sendable {
     func advance(by duration: Duration) {
         let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.now += duration
+            // Soonest first, then in the order they began: never the dictionary's order, which
+            // changes from one process to the next.
             let due = state.sleepers.filter { $0.value.deadline <= state.now }
-            for id in due.keys { state.sleepers[id] = nil }
-            return due.values.map(\.continuation)
+                .sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
+            for (id, _) in due { state.sleepers[id] = nil }
+            return due.map(\.value.continuation)
         }
         due.forEach { $0.resume() }
     }
