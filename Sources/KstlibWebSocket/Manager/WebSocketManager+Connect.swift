@@ -187,7 +187,8 @@ extension WebSocketManager {
     /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the
     /// manager's current one before any of its messages or its end can be reported.
     func adopt(
-        _ link: ConnectionLink, connection: any TransportConnection, subprotocol: String?, compressed: Bool) -> Bool {
+        _ link: ConnectionLink, connection: any TransportConnection, subprotocol: String?, compressed: Bool
+    ) -> Bool {
         if let merger = link.standby {
             // A rotation's new connection stays beside the current one until the merge switches.
             return rotation.withLock { $0.merger === merger }

@@ -147,7 +147,9 @@ extension WebSocketManager {
     /// ``WebSocketCloseCode/goingAway`` (1001) when the process is shutting down.
     public func close(code: WebSocketCloseCode, reason: String = "") async {
         let (connection, link, task, woken) = core.withLock {
-            core -> ((any TransportConnection)?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> (
+                (any TransportConnection)?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]
+            ) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)

@@ -77,7 +77,9 @@ public final class WebSocketManager: Sendable {
         self.init(url: url, configuration: configuration, clock: ContinuousClock(), loop: .shared)
     }
 
-    /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`.
+    /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`,
+    /// and whose timestamps (``stats``' dates, ``connectionDuration``) read it: under a clock a
+    /// test steps by hand, time moves only when the test moves it.
     public convenience init(
         url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(), clock: any Clock<Duration>
     ) {

@@ -52,7 +52,12 @@ import Testing
         let world = await connected {
             $0.disconnectCheckInterval = .seconds(10)
             $0.reconnectCheckInterval = .seconds(3)
-            $0.shouldDisconnect = { asked.withLock { $0 += 1; return $0 == 3 } }
+            $0.shouldDisconnect = {
+                asked.withLock {
+                    $0 += 1
+                    return $0 == 3
+                }
+            }
             let reconnectAnswers = Mutex<[ReconnectDecision]>([.notYet, .after(.seconds(1))])
             $0.shouldReconnect = { reconnectAnswers.withLock { $0.isEmpty ? .now : $0.removeFirst() } }
         }

@@ -72,7 +72,9 @@ import Testing
     /// `shouldReconnect` is asked every check interval while it says "not yet"; "after" waits
     /// what it asked for; "now" does not wait. The attempts follow exactly that.
     @Test func callbackControlledWaitsWhatTheCallbackSays() async throws {
-        let answers = Mutex<[ReconnectDecision]>([.notYet, .notYet, .after(.seconds(3)), .now, .after(.milliseconds(500))])
+        let answers = Mutex<[ReconnectDecision]>([
+            .notYet, .notYet, .after(.seconds(3)), .now, .after(.milliseconds(500)),
+        ])
         let world = SimulatedWorld(
             configuration: testConfiguration {
                 $0.autoReconnect = true

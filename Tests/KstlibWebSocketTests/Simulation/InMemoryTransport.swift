@@ -45,11 +45,13 @@ final class InMemoryTransport: Transport, Sendable {
     }
 
     func atEndOfPass(_ job: @escaping @Sendable () -> Void) {
-        let deferred = simulation.isCurrent && state.withLock { state in
-            guard state.inPass else { return false }
-            state.endOfPass.append(job)
-            return true
-        }
+        let deferred =
+            simulation.isCurrent
+            && state.withLock { state in
+                guard state.inPass else { return false }
+                state.endOfPass.append(job)
+                return true
+            }
         if !deferred { job() }
     }
 
@@ -253,7 +255,9 @@ final class InMemoryConnection: TransportConnection, Sendable {
             case .close(let code, let reason):
                 // The client answered a close it started: libwebsockets reports its own close.
                 let mine = state.withLock { $0.closeSent }
-                end(mine.map { .locallyClosed(code: $0.code, reason: $0.reason) } ?? .peerClosed(code: code, reason: reason))
+                end(
+                    mine.map { .locallyClosed(code: $0.code, reason: $0.reason) }
+                        ?? .peerClosed(code: code, reason: reason))
                 return
             }
         }

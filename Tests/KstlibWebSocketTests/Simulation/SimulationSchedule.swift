@@ -27,8 +27,11 @@ struct SimulationSchedule: Sendable, CustomStringConvertible {
         policy = QueueOverflowPolicy.allCases.randomElement(using: &random)!
         maxConnectionAge = random.chance(25) ? .seconds(Int64.random(in: 20...60, using: &random)) : nil
         smallSendBuffer = random.chance(40)
-        outgoingRate = random.chance(30) ? .init(messages: Int.random(in: 1...3, using: &random), per: .seconds(1)) : nil
-        steps = [.connect] + (0..<Int.random(in: 10...60, using: &random)).map { _ in SimulationStep.random(using: &random) }
+        outgoingRate =
+            random.chance(30) ? .init(messages: Int.random(in: 1...3, using: &random), per: .seconds(1)) : nil
+        steps =
+            [.connect]
+            + (0..<Int.random(in: 10...60, using: &random)).map { _ in SimulationStep.random(using: &random) }
     }
 
     var configuration: WebSocketConfiguration {

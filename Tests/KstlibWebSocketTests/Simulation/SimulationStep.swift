@@ -48,10 +48,12 @@ enum SimulationStep: Sendable, CustomStringConvertible {
         case .close(let code): return "close(code: \(code))"
         case .kill: return "kill()"
         case .forceClose: return "forceClose()"
-        case .requestDisconnect(let after): return "requestDisconnect(reconnectAfter: \(after.map { "\($0)" } ?? "nil"))"
+        case .requestDisconnect(let after):
+            return "requestDisconnect(reconnectAfter: \(after.map { "\($0)" } ?? "nil"))"
         case .subscribe(let channel): return "subscribe(\"\(channel)\")"
         case .waitConnected(let timeout): return "waitConnected(timeout: \(timeout))"
-        case .stallWrites(let pick, let stalled): return stalled ? "stall writes on #\(pick)" : "unstall writes on #\(pick)"
+        case .stallWrites(let pick, let stalled):
+            return stalled ? "stall writes on #\(pick)" : "unstall writes on #\(pick)"
         case .read(let count): return "read \(count)"
         }
     }
@@ -71,7 +73,8 @@ enum SimulationStep: Sendable, CustomStringConvertible {
         case 38..<43:
             let ends: [TransportEnd] = [
                 .dropped, .dropped, .pingTimeout,
-                .protocolViolation(WebSocketProtocolError("simulated", protocolError: "simulated", closeCode: .protocolError)),
+                .protocolViolation(
+                    WebSocketProtocolError("simulated", protocolError: "simulated", closeCode: .protocolError)),
             ]
             return .fail(pick: pick, ends.randomElement(using: &random)!)
         case 43..<47:
@@ -82,7 +85,9 @@ enum SimulationStep: Sendable, CustomStringConvertible {
             ]
             return .script(outcomes.randomElement(using: &random)!)
         case 47..<55:
-            let durations: [Duration] = [.zero, .milliseconds(1), .milliseconds(250), .seconds(1), .seconds(5), .seconds(30)]
+            let durations: [Duration] = [
+                .zero, .milliseconds(1), .milliseconds(250), .seconds(1), .seconds(5), .seconds(30),
+            ]
             return .advance(durations.randomElement(using: &random)!)
         case 55..<62: return .advanceToNextSleep
         case 62..<67: return .connect
