@@ -69,6 +69,9 @@ final class RotationMerger: Sendable {
     /// Records that the manager now treats the new connection as its own.
     func markPromoted() { state.withLock { $0.promoted = true } }
 
+    /// Whether the merge has switched to the new connection (the old one is frozen).
+    var isSwitched: Bool { state.withLock { $0.switched } }
+
     /// Whether the manager has made the new connection its current one.
     var isPromoted: Bool { state.withLock { $0.promoted } }
 

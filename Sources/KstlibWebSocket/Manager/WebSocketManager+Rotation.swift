@@ -61,6 +61,9 @@ extension WebSocketManager {
         case .promoted(let old):
             oldConnection = old
         case .oldGone:
+            // Past the switch the new connection delivered what follows: the old one stays
+            // frozen (closing, it may still read), or it would deliver that again.
+            if merger.isSwitched { merger.old.retire() }
             endRotation(merger)
             // The old connection died meanwhile and the reactive path took over.
             newLink.retire()

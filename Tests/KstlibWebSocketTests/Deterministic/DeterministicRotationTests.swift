@@ -86,6 +86,26 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// Found by the simulation (seeds 1048201, 1075416): close() during a rotation that had
+    /// switched gave the rotation up and unfroze the old connection, which then delivered again
+    /// what the new one had already delivered.
+    @Test func closingAfterTheSwitchKeepsTheOldConnectionFrozen() async {
+        let (world, rotation) = await rotating(delivered: 1)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        old.stallWrites(true)
+        let close = world.start { await world.manager.close() }
+        await world.settle()
+        #expect(world.manager.state == .closing)
+        new.serverSend(feed(1...2))
+        await world.settle()
+        #expect(rotation.isFinished)
+        old.serverSend(feed(2...3))
+        await world.advance(by: world.manager.configuration.closeTimeout)
+        #expect(close.isFinished && world.manager.state == .closed)
+        #expect(world.received.events == ["1", "2"])
+    }
+
     /// Found by the simulation (seed 18297): the connection a rotation replaced was sent a close
     /// and forgotten; when the close never went out (a network taking nothing), it stayed open.
     @Test func theReplacedConnectionIsCutWhenItsCloseDoesNotComplete() async {
