@@ -29,6 +29,38 @@ test: deps conformance-unit
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
+## The seeded simulation (Tests/KstlibWebSocketTests/Simulation): RUNS random schedules of server
+## messages, drops, closes with every code, time, slow reads and user calls against the manager
+## on an in-memory transport and a virtual clock, invariants checked after every step. Schedule i
+## uses seed SEED+i, so `make simulate SEED=<its seed> RUNS=1` replays one. A failing schedule is
+## printed with its seed and shrunk to the shortest that fails the same way; the run ends with
+## "N passed, M failed" (KSTLIB_SIMULATION_TRACE=1 also prints the shortest one's run step by
+## step; hashing is made deterministic so a replay is exact). Batches of SIMULATE_BATCH schedules, one test process each (a crash,
+## an illegal state transition hitting the manager's precondition, names its schedule's seed).
+SEED ?= 1
+RUNS ?= 300
+SIMULATE_BATCH ?= 20000
+.PHONY: simulate
+simulate: deps
+	$(SWIFT) build --build-tests
+	@passed=0; failed=0; seed=$(SEED); left=$(RUNS); \
+	while [ $$left -gt 0 ]; do \
+		n=$$(( left < $(SIMULATE_BATCH) ? left : $(SIMULATE_BATCH) )); \
+		out=$$(SWIFT_DETERMINISTIC_HASHING=1 \
+			KSTLIB_SIMULATION_SEED=$$seed KSTLIB_SIMULATION_RUNS=$$n KSTLIB_SIMULATION_VERBOSE=1 \
+			$(SWIFT) test --skip-build --filter SimulationTests 2>&1); \
+		echo "$$out" | sed -n '/^FAILED/,/^replay:/p;/^ *[0-9]*\. .* -> /,/^ *callbacks:/p'; \
+		line=$$(echo "$$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$$' | tail -1); \
+		if [ -z "$$line" ]; then \
+			echo "$$out" | tail -20; \
+			echo "the simulation stopped during $$(echo "$$out" | grep '^schedule seed' | tail -1)"; exit 1; \
+		fi; \
+		batch_failed=$${line#*, }; batch_failed=$${batch_failed%% *}; \
+		passed=$$((passed + $${line%% *})); failed=$$((failed + batch_failed)); \
+		seed=$$((seed + n)); left=$$((left - n)); \
+	done; \
+	echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
 ## Every program in Examples/; each runs with no arguments against the embedded server
 ## (`swift run NAME`). `make test` builds them too, and its tests run three of them.
 EXAMPLES := ws-demo echo-client error-handling proactive-trading reconnect-demo sharded-feed

@@ -23,10 +23,13 @@ final class CallbackQueue: Sendable {
     @TaskLocal private static var running: ObjectIdentifier?
 
     private let logger: Logger
+    /// Where the queue's tasks run (the manager's task executor; `nil`: the global pool).
+    private let executor: (any TaskExecutor)?
     private let state = Mutex(State())
 
-    init(logger: Logger) {
+    init(logger: Logger, executor: (any TaskExecutor)? = nil) {
         self.logger = logger
+        self.executor = executor
     }
 
     deinit { state.withLock { $0.continuation?.finish() } }
@@ -39,7 +42,7 @@ final class CallbackQueue: Sendable {
                 let (stream, continuation) = AsyncStream<Job>.makeStream()
                 let logger = self.logger
                 let id = ObjectIdentifier(self)
-                state.worker = Task.detached {
+                state.worker = Task.detached(executorPreference: executor) {
                     await Self.$running.withValue(id) {
                         for await job in stream {
                             // Cancelled by a `finish` that gave up waiting: start nothing more.
@@ -71,11 +74,11 @@ final class CallbackQueue: Sendable {
         }
         guard let worker, Self.running != ObjectIdentifier(self) else { return }
         let (outcome, report) = AsyncStream<Bool>.makeStream()
-        Task {
+        Task(executorPreference: executor) {
             await worker.value
             report.yield(true)
         }
-        let timer = Task {
+        let timer = Task(executorPreference: executor) {
             if (try? await Task.sleep(for: limit)) != nil { report.yield(false) }
         }
         var first = outcome.makeAsyncIterator()

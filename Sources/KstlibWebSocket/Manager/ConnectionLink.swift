@@ -8,7 +8,7 @@ import Synchronization
 final class ConnectionLink: TransportSink {
     private struct State {
         weak var manager: WebSocketManager?
-        var connection: LWSConnection?
+        var connection: (any TransportConnection)?
         var opened = false
         var cancelled = false
         var ended: TransportEnd?
@@ -25,14 +25,17 @@ final class ConnectionLink: TransportSink {
     /// The send-side flow control of this connection.
     let gate: SendGate
 
-    /// When the attempt started, for the connect-time metric.
-    private let startedAt = ContinuousClock.now
+    /// When the attempt started on the manager's clock, for the connect-time metric.
+    private let startedAt: Duration
 
     /// Every attempt makes a link, so this is where reconnect attempts are counted.
     init(manager: WebSocketManager, generation: Int, standby: RotationMerger? = nil) {
         self.generation = generation
         self.standby = standby
-        gate = SendGate(manager.configuration.sendBuffer, pacer: manager.pacer) { [weak manager] frame in
+        startedAt = manager.time.now
+        gate = SendGate(
+            manager.configuration.sendBuffer, pacer: manager.pacer, executor: manager.transport.taskExecutor
+        ) { [weak manager] frame in
             manager?.recordSent(frame)
         }
         state = Mutex(State(manager: manager))
@@ -44,7 +47,7 @@ final class ConnectionLink: TransportSink {
 
     var manager: WebSocketManager? { state.withLock { $0.manager } }
 
-    func attach(_ connection: LWSConnection) {
+    func attach(_ connection: any TransportConnection) {
         state.withLock { $0.connection = connection }
         gate.attach(connection)
     }
@@ -96,11 +99,15 @@ final class ConnectionLink: TransportSink {
         guard !cancelled, let manager,
             manager.adopt(self, connection: connection, subprotocol: subprotocol, compressed: compressed)
         else {
-            connection.close(code: .goingAway, reason: "connection no longer wanted")
+            if let owner = self.manager {
+                owner.closeOrCut(connection, code: .goingAway, reason: "connection no longer wanted")
+            } else {
+                connection.close(code: .goingAway, reason: "connection no longer wanted")
+            }
             return
         }
         if let metrics = manager.metrics {
-            ManagerMetrics.record(ContinuousClock.now - startedAt, on: metrics.connectTime)
+            ManagerMetrics.record(manager.time.now - startedAt, on: metrics.connectTime)
         }
         let waiter = state.withLock { state in
             state.opened = true

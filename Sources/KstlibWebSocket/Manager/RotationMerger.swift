@@ -32,6 +32,8 @@ final class RotationMerger: Sendable {
         var catchingUp = false
         /// The manager has made the new connection its current one.
         var promoted = false
+        /// One of the two connections ended before the rotation was over.
+        var abandoned = false
         var waiter: CheckedContinuation<Bool, Never>?
     }
 
@@ -42,14 +44,22 @@ final class RotationMerger: Sendable {
     let holdLimit: Int
     private let state = Mutex(State())
 
-    init(old: ConnectionLink, messageKey: (@Sendable (WebSocketMessage) -> String?)?, holdLimit: Int = 100_000) {
+    /// - Parameter alreadyDelivered: messages delivered just before the rotation started; a new
+    ///   connection that repeats one of them is behind, as if the old one had delivered it since.
+    init(
+        old: ConnectionLink, messageKey: (@Sendable (WebSocketMessage) -> String?)?,
+        alreadyDelivered: [WebSocketMessage] = [], holdLimit: Int = 100_000
+    ) {
         self.old = old
         self.holdLimit = holdLimit
+        let key: @Sendable (WebSocketMessage) -> Key?
         if let messageKey {
             key = { messageKey($0).map(Key.custom) }
         } else {
             key = { Key.message($0) }
         }
+        self.key = key
+        state.withLock { $0.deliveredKeys = Set(alreadyDelivered.compactMap(key)) }
     }
 
     /// Whether the merger has nothing left to do: switched, caught up, and the new connection
@@ -58,6 +68,22 @@ final class RotationMerger: Sendable {
 
     /// Records that the manager now treats the new connection as its own.
     func markPromoted() { state.withLock { $0.promoted = true } }
+
+    /// Whether the merge has switched to the new connection (the old one is frozen).
+    var isSwitched: Bool { state.withLock { $0.switched } }
+
+    /// Whether the manager has made the new connection its current one.
+    var isPromoted: Bool { state.withLock { $0.promoted } }
+
+    /// Whether one of the connections ended before the rotation was over.
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+
+    /// One of the connections ended: the merge stops (its held messages are not delivered) and
+    /// whoever waits for the switch is told it did not overlap.
+    func abandon() {
+        state.withLock { $0.abandoned = true }
+        _ = forceSwitch()
+    }
 
     /// A message from the old connection: the messages to deliver now.
     func fromOld(_ message: WebSocketMessage) -> [WebSocketMessage] {

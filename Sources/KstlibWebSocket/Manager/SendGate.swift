@@ -19,7 +19,7 @@ final class SendGate: Sendable {
     }
 
     private struct State {
-        var connection: LWSConnection?
+        var connection: (any TransportConnection)?
         var waiters: Deque<Waiter> = []
         /// The buffer reached the high watermark and has not drained to the low one since.
         var paused = false
@@ -34,18 +34,21 @@ final class SendGate: Sendable {
     private let low: Int
     private let pacer: OutgoingPacer?
     private let onDetachedAdmitted: @Sendable (OutgoingFrame) -> Void
+    /// Where the rate's wake-up task runs (the manager's task executor; `nil`: the global pool).
+    private let executor: (any TaskExecutor)?
 
     /// - Parameters:
     ///   - pacer: the manager's outgoing rate, shared by its connections; `nil` for none.
     ///   - onDetachedAdmitted: told when a frame of ``enqueueDetached(_:)`` entered the buffer,
     ///     so it is counted when it is really sent, as a `send` is.
     init(
-        _ limits: WebSocketConfiguration.SendBuffer, pacer: OutgoingPacer? = nil,
+        _ limits: WebSocketConfiguration.SendBuffer, pacer: OutgoingPacer? = nil, executor: (any TaskExecutor)? = nil,
         onDetachedAdmitted: @escaping @Sendable (OutgoingFrame) -> Void = { _ in }
     ) {
         (high, low) = limits.effective
         self.pacer = pacer
         self.onDetachedAdmitted = onDetachedAdmitted
+        self.executor = executor
     }
 
     /// How many senders wait for room (tests wait for a sender to be parked).
@@ -55,7 +58,7 @@ final class SendGate: Sendable {
     var isWaitingForRoom: Bool { state.withLock { $0.paused } }
 
     /// The connection frames go to; set once it exists.
-    func attach(_ connection: LWSConnection) { state.withLock { $0.connection = connection } }
+    func attach(_ connection: any TransportConnection) { state.withLock { $0.connection = connection } }
 
     /// Puts `frame` in the buffer now if nothing waits ahead of it, there is room and the rate
     /// allows; `false` when it must wait. Throws ``SendGateClosed`` once the connection has ended.
@@ -150,7 +153,7 @@ final class SendGate: Sendable {
     /// write completes while the queue is held back by the rate alone).
     private func scheduleRateWake(after wait: Duration, pacer: OutgoingPacer, _ rateWake: inout Task<Void, Never>?) {
         guard rateWake == nil else { return }
-        rateWake = Task { [weak self] in
+        rateWake = Task(executorPreference: executor) { [weak self] in
             guard (try? await pacer.sleep(for: wait)) != nil, let self else { return }
             self.state.withLock { $0.rateWake = nil }
             self.admitWaiting()

@@ -129,12 +129,12 @@ extension WebSocketManager {
             "could not connect to \(url)\(why)", url: url, attempts: attempts, lastError: error)
     }
 
-    /// One attempt: resolve off the loop, open, wait for the upgrade, all within the timeout.
-    /// A `standby` attempt (gapless rotation) opens beside the current connection instead of
-    /// replacing it. A `replayable` attempt that is refused throws a ``RejectedUpgrade``.
+    /// One attempt: make the transport's connection, open it, wait for the upgrade, all within
+    /// the timeout. A `standby` attempt (gapless rotation) opens beside the current connection
+    /// instead of replacing it. A `replayable` attempt that is refused throws a ``RejectedUpgrade``.
     @discardableResult
     func attemptConnection(_ endpoint: WebSocketURL, standby: RotationMerger? = nil, replayable: Bool = false)
-        async throws -> (ConnectionLink, LWSConnection)
+        async throws -> (ConnectionLink, any TransportConnection)
     {
         // The pool's connection window is waited for outside the connection timeout.
         try await configuration.shardHooks?.beforeConnect()
@@ -147,9 +147,10 @@ extension WebSocketManager {
             }
         let link = ConnectionLink(manager: self, generation: generation, standby: standby)
         let config = configuration
-        let loop = self.loop
+        let transport = self.transport
         let timeout = config.connectionTimeout
-        let proxy = proxyServer(for: endpoint)
+        let request = TransportRequest(endpoint: endpoint, configuration: config, proxy: proxyServer(for: endpoint))
+        // A refusal's replay shares the attempt's time: real time, since it is real I/O.
         let deadline = ContinuousClock.now + timeout
         if endpoint.secure && !config.tls.insecure.isEmpty {
             logger.warning(
@@ -162,24 +163,9 @@ extension WebSocketManager {
                 WebSocketTimeoutError("no connection within \(timeout)", operation: .connect, timeout: timeout)
             }
         ) {
-            if let problem = LibWebSocketsRuntime.current.incompatibility {
-                throw WebSocketHandshakeFailure(kind: .incompatibleLibrary, reason: problem)
-            }
-            var options: LWSConnection.Options
-            var proxyAddress: String?
-            if let proxy {
-                // The proxy resolves the target; we resolve only the proxy, off the loop.
-                let address = try await Resolver.resolve(proxy.host)
-                proxyAddress = address
-                options = Self.transportOptions(config, endpoint: endpoint, address: endpoint.host)
-                options.vhost = VhostSettings(tls: config.tls, proxy: .init(address: address, port: proxy.port))
-            } else {
-                let address = try await Resolver.resolve(endpoint.host)
-                options = Self.transportOptions(config, endpoint: endpoint, address: address)
-            }
-            let connection = LWSConnection(options: options, sink: link)
+            let connection = try await transport.makeConnection(request, sink: link)
             link.attach(connection)
-            guard connection.open(on: loop) else {
+            guard connection.open() else {
                 // It never started, so it will never report an end that lets go of it.
                 link.detach()
                 throw WebSocketHandshakeFailure(kind: .unavailable, reason: "the event loop has stopped")
@@ -188,34 +174,14 @@ extension WebSocketManager {
                 try await link.waitOpen()
             } catch let failure as WebSocketHandshakeFailure {
                 if replayable && failure.kind == .httpStatus {
-                    throw RejectedUpgrade(failure: failure, options: options, deadline: deadline)
+                    throw RejectedUpgrade(failure: failure, connection: connection, deadline: deadline)
                 }
-                guard let proxy, let proxyAddress else { throw failure }
-                throw try await Self.proxyFailure(
-                    failure, proxy: proxy, address: proxyAddress, target: endpoint.authority,
-                    probeTimeout: min(timeout, .seconds(2)))
+                throw try await connection.diagnose(failure, probeTimeout: min(timeout, .seconds(2)))
             }
             return connection
         }
         configuration.shardHooks?.connected()
         return (link, connection)
-    }
-
-    static func transportOptions(_ config: WebSocketConfiguration, endpoint: WebSocketURL, address: String)
-        -> LWSConnection.Options
-    {
-        var options = LWSConnection.Options(url: endpoint, address: address)
-        options.headers = config.rawHeaders
-        options.subprotocols = config.subprotocols
-        options.origin = config.origin
-        options.maxMessageSize = config.maxMessageSize
-        options.pingInterval = config.pingInterval
-        options.pingTimeout = config.pingTimeout
-        options.compression = config.compression
-        options.insecure = config.tls.insecure
-        options.guardsPongs = config.guardsPongs
-        options.vhost = VhostSettings(tls: config.tls, proxy: nil)
-        return options
     }
 
     /// The HTTP proxy to go through for `endpoint`, if any.
@@ -230,10 +196,12 @@ extension WebSocketManager {
 
     /// Called on the event-loop thread when the upgrade succeeded: the connection becomes the
     /// manager's current one before any of its messages or its end can be reported.
-    func adopt(_ link: ConnectionLink, connection: LWSConnection, subprotocol: String?, compressed: Bool) -> Bool {
+    func adopt(
+        _ link: ConnectionLink, connection: any TransportConnection, subprotocol: String?, compressed: Bool
+    ) -> Bool {
         if let merger = link.standby {
             // A rotation's new connection stays beside the current one until the merge switches.
-            return rotation.withLock { $0 === merger }
+            return rotation.withLock { $0.merger === merger }
         }
         let (adopted, reconnected, woken) = core.withLock {
             core -> (Bool, Bool, [CheckedContinuation<Bool, Never>]) in
@@ -245,7 +213,7 @@ extension WebSocketManager {
             core.link = link
             core.subprotocol = subprotocol
             core.compressed = compressed
-            core.connectedAt = .now
+            core.connectedAt = time.now
             return (true, reconnected, Self.transition(&core, to: .connected))
         }
         if adopted {
@@ -264,7 +232,7 @@ extension WebSocketManager {
         statistics.withLock { stats in
             stats.connects += 1
             if reconnected { stats.reconnects += 1 }
-            stats.lastConnectTime = Date()
+            stats.lastConnectTime = time.date
         }
         metrics?.connects.increment()
         if let onConnect = configuration.onConnect { callbacks.run { try await onConnect() } }

@@ -99,7 +99,7 @@ extension WebSocketManager {
         statistics.withLock { stats in
             stats.disconnects += 1
             if reason.isProactive { stats.proactiveDisconnects += 1 } else { stats.reactiveDisconnects += 1 }
-            stats.lastDisconnectTime = Date()
+            stats.lastDisconnectTime = time.date
         }
         metrics?.disconnected(reason)
         if let onDisconnect = configuration.onDisconnect { callbacks.run { try await onDisconnect(reason) } }
@@ -109,7 +109,7 @@ extension WebSocketManager {
     /// ``WebSocketReconnectError`` after ``WebSocketConfiguration/maxReconnectAttempts``.
     /// `waitFirst` is false for a reconnect the application scheduled: it already waited.
     func startReconnecting(waitFirst: Bool = true) {
-        let task = Task { [self] in
+        let task = task { [self] in
             do {
                 let endpoint = try validatedEndpoint()
                 try await establish(
@@ -147,7 +147,9 @@ extension WebSocketManager {
     /// ``WebSocketCloseCode/goingAway`` (1001) when the process is shutting down.
     public func close(code: WebSocketCloseCode, reason: String = "") async {
         let (connection, link, task, woken) = core.withLock {
-            core -> (LWSConnection?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> (
+                (any TransportConnection)?, ConnectionLink?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]
+            ) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -181,7 +183,7 @@ extension WebSocketManager {
     /// Cuts the connection at once, without a close handshake, and ends the manager.
     public func forceClose() {
         let (connection, task, woken) = core.withLock {
-            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
+            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -199,6 +201,18 @@ extension WebSocketManager {
         task?.cancel()
         connection?.abort()
         inbox.end(.finished)
+    }
+
+    /// Closes a connection the manager has let go of (a rotation's old one, an attempt no longer
+    /// wanted), and cuts it if it has not ended within ``WebSocketConfiguration/closeTimeout``:
+    /// a server that never answers, or a network that takes nothing, must not keep it open.
+    func closeOrCut(_ connection: any TransportConnection, code: WebSocketCloseCode, reason: String) {
+        guard connection.close(code: code, reason: reason) else { return }
+        let (clock, timeout) = (clock, configuration.closeTimeout)
+        task {
+            // Cutting a connection that has ended meanwhile does nothing.
+            if (try? await clock.sleep(for: timeout)) != nil { connection.abort() }
+        }
     }
 
     /// Cancels planned reconnects and the proactive checks (lock held).
@@ -225,9 +239,9 @@ extension WebSocketManager {
     /// ``stream()`` ends, after the messages already queued, with ``WebSocketClosedError`` 1006.
     /// A reconnection under way is stopped. ``connect()`` starts again. Does nothing otherwise.
     public func kill() {
-        let (connection, task, woken) = core.withLock {
-            core -> (LWSConnection?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>]) in
-            guard core.state == .connected || core.state == .reconnecting else { return (nil, nil, []) }
+        let killed = core.withLock {
+            core -> ((any TransportConnection)?, Task<Void, Never>?, [CheckedContinuation<Bool, Never>])? in
+            guard core.state == .connected || core.state == .reconnecting else { return nil }
             let task = core.reconnectTask
             core.reconnectTask = nil
             Self.cancelPlans(&core)
@@ -245,6 +259,8 @@ extension WebSocketManager {
             }
             return (connection, task, Self.transition(&core, to: .disconnected))
         }
+        // Nothing to kill: the stream, and a connect in progress, go on untouched.
+        guard let (connection, task, woken) = killed else { return }
         woken.forEach { $0.resume(returning: true) }
         task?.cancel()
         connection?.abort()

@@ -108,16 +108,21 @@ extension WebSocketManager {
     /// Called on the event-loop thread with one service pass's messages; `false` asks for
     /// backpressure. During a gapless rotation the merger decides what reaches the application.
     func deliver(_ messages: [WebSocketMessage], from link: ConnectionLink) -> Bool {
-        guard let merger = rotation.withLock({ $0 }) else {
+        let (merger, retired) = rotation.withLock { state -> (RotationMerger?, Bool) in
             // A rotation retires its old link before it ends: if it ended after the link's own
-            // check, this is the old connection's late batch, and the new one delivered it.
-            return link.isRetired ? true : deliver(messages)
+            // check, this is the old connection's late batch, which the new one delivered.
+            let retired = state.merger == nil && link.isRetired
+            // The lock every batch takes anyway: remembering them here costs no other.
+            if state.merger == nil && !retired { messages.forEach { state.recent.append($0) } }
+            return (state.merger, retired)
         }
+        guard let merger else { return retired ? true : deliver(messages) }
         var out: [WebSocketMessage] = []
         for message in messages {
             out +=
                 link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
         }
+        if !out.isEmpty { rotation.withLock { state in out.forEach { state.recent.append($0) } } }
         let keepReading = deliver(out)
         if merger.isFinished { endRotation(merger) }
         return keepReading
@@ -129,7 +134,7 @@ extension WebSocketManager {
         guard !messages.isEmpty else { return true }
         var bytes = 0
         for message in messages { bytes += message.byteCount }
-        let now = Date()
+        let now = time.date
         statistics.withLock { stats in
             stats.messagesReceived += messages.count
             stats.bytesReceived += bytes

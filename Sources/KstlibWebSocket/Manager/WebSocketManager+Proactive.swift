@@ -13,7 +13,7 @@ extension WebSocketManager {
     ///   - reason: recorded in the statistics and passed to `onDisconnect`.
     public func requestDisconnect(reconnectAfter: Duration? = nil, reason: DisconnectReason = .userRequested) async {
         if reconnectAfter == .zero, configuration.gaplessRotation, await rotate(reason: reason) { return }
-        let connection = core.withLock { core -> LWSConnection? in
+        let connection = core.withLock { core -> (any TransportConnection)? in
             guard core.state == .connected, let connection = core.connection else { return nil }
             core.pendingReason = reason
             if let reconnectAfter {
@@ -77,12 +77,12 @@ extension WebSocketManager {
         case .stayDisconnected:
             task = nil
         case .reconnectAfter(let delay):
-            task = Task { [weak self] in
+            task = self.task { [weak self] in
                 guard let clock = self?.clock, (try? await clock.sleep(for: delay)) != nil else { return }
                 self?.reconnectNow()
             }
         case .askShouldReconnect:
-            task = Task { [weak self] in
+            task = self.task { [weak self] in
                 guard let self, await waitForReconnectWindow(), !Task.isCancelled else { return }
                 reconnectNow()
             }
@@ -117,7 +117,7 @@ extension WebSocketManager {
         let link = core.withLock { $0.link }
         guard let link else { return }
         let clock = self.clock
-        let task = Task { [weak self] in
+        let task = self.task { [weak self] in
             await withTaskGroup(of: Void.self) { group in
                 if let shouldDisconnect = config.shouldDisconnect {
                     group.addTask {
@@ -158,7 +158,7 @@ extension WebSocketManager {
 
     /// Disconnects from outside the checks' own task, which the disconnect cancels.
     private func disconnectInBackground(reconnectAfter: Duration?, reason: DisconnectReason, link: ConnectionLink) {
-        Task { [weak self] in
+        task { [weak self] in
             // A pool's shard waits until going down leaves another shard up.
             await self?.configuration.shardHooks?.beforeProactiveDisconnect()
             guard let self, isCurrent(link) else { return }

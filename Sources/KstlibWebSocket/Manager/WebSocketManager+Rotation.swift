@@ -8,20 +8,19 @@ extension WebSocketManager {
     /// start or the new connection failed; the caller then falls back to break-before-make.
     func rotate(reason: DisconnectReason) async -> Bool {
         guard let endpoint = try? validatedEndpoint() else { return false }
-        let merger = core.withLock { core -> RotationMerger? in
-            guard core.state == .connected, let link = core.link else { return nil }
-            return RotationMerger(old: link, messageKey: configuration.messageKey)
-        }
-        guard let merger,
-            rotation.withLock({ current in
-                guard current == nil else { return false }
-                current = merger
-                return true
+        let old = core.withLock { core in core.state == .connected ? core.link : nil }
+        guard let old,
+            let merger = rotation.withLock({ state -> RotationMerger? in
+                guard state.merger == nil else { return nil }
+                let merger = RotationMerger(
+                    old: old, messageKey: configuration.messageKey, alreadyDelivered: state.recent.messages)
+                state.merger = merger
+                return merger
             })
         else { return false }
 
         let newLink: ConnectionLink
-        let newConnection: LWSConnection
+        let newConnection: any TransportConnection
         do {
             (newLink, newConnection) = try await attemptConnection(endpoint, standby: merger)
         } catch {
@@ -36,34 +35,51 @@ extension WebSocketManager {
             ) {
                 await merger.waitForSwitch()
             }) ?? false
-        if !overlapped {
+        if !overlapped && !merger.isAbandoned {
             // On the loop thread, where both connections deliver: no message of either can be
-            // handed over between the switch and the flush of what the new one held.
-            await withTaskExecutorPreference(loop) {
-                _ = self.deliver(merger.forceSwitch())
+            // handed over between the switch and the flush of what the new one held, and the
+            // alert comes right before the messages after the switch, where a gap may be.
+            await withTaskExecutorPreference(transport.executor) {
+                let flushed = merger.forceSwitch()
+                self.alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
+                self.rotation.withLock { state in flushed.forEach { state.recent.append($0) } }
+                _ = self.deliver(flushed)
             }
-            alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
         }
-        let oldConnection = core.withLock { core -> LWSConnection? in
-            guard core.link === merger.old, core.state == .connected else { return nil }
-            let old = core.connection
+        let promotion = core.withLock { core -> Promotion in
+            guard core.link === merger.old, core.state == .connected else { return .oldGone }
+            // Checked under the lock its end takes too: a new connection that ended is never made
+            // current (no end would ever come for it), and one made current gets its end handled.
+            guard !merger.isAbandoned, let old = core.connection else { return .newGone }
             core.link = newLink
             core.connection = newConnection
-            core.connectedAt = .now
-            return old
+            core.connectedAt = time.now
+            return .promoted(old: old)
         }
-        guard let oldConnection else {
+        let oldConnection: any TransportConnection
+        switch promotion {
+        case .promoted(let old):
+            oldConnection = old
+        case .oldGone:
+            // Past the switch the new connection delivered what follows: the old one stays
+            // frozen (closing, it may still read), or it would deliver that again.
+            if merger.isSwitched { merger.old.retire() }
             endRotation(merger)
             // The old connection died meanwhile and the reactive path took over.
             newLink.retire()
-            newConnection.close(code: .goingAway, reason: "rotation abandoned")
+            closeOrCut(newConnection, code: .goingAway, reason: "rotation abandoned")
             return true
+        case .newGone:
+            endRotation(merger)
+            newLink.retire()
+            alert(.rotationFallback, "the new connection of a gapless rotation ended before the switch; falling back")
+            return false
         }
         merger.old.retire()
         merger.markPromoted()
         // The merger stays in the delivery path while the new connection catches up.
         if merger.isFinished { endRotation(merger) }
-        oldConnection.close(code: .normalClosure, reason: "rotated: \(reason)")
+        closeOrCut(oldConnection, code: .normalClosure, reason: "rotated: \(reason)")
         statistics.withLock { $0.rotations += 1 }
         recordDisconnect(reason)
         recordConnect()
@@ -71,18 +87,31 @@ extension WebSocketManager {
         return true
     }
 
-    func endRotation(_ merger: RotationMerger) {
-        rotation.withLock { if $0 === merger { $0 = nil } }
+    /// What became of a rotation's connections while it waited for the overlap.
+    private enum Promotion {
+        case promoted(old: any TransportConnection)
+        /// The old connection ended: the reactive path owns what follows.
+        case oldGone
+        /// The new connection ended before it could be made current.
+        case newGone
     }
 
-    /// One of a rotation's connections ended on its own: the rotation is abandoned.
+    func endRotation(_ merger: RotationMerger) {
+        rotation.withLock { if $0.merger === merger { $0.merger = nil } }
+    }
+
+    /// One of a rotation's connections ended on its own: the rotation is abandoned. Once the new
+    /// connection is current, the old one's end is the rotation's own doing (it closes it): the
+    /// merger stays while the new connection catches up.
     func abandonRotation(ifInvolving link: ConnectionLink) {
-        let merger = rotation.withLock { current -> RotationMerger? in
-            guard let current, current.old === link || link.standby === current else { return nil }
+        let merger = rotation.withLock { state -> RotationMerger? in
+            guard let current = state.merger,
+                (current.old === link && !current.isPromoted) || link.standby === current
+            else { return nil }
             return current
         }
         guard let merger else { return }
-        _ = merger.forceSwitch()
+        merger.abandon()
         endRotation(merger)
     }
 

@@ -4,8 +4,8 @@
 /// the attempts loop, which decides (``RejectedUpgradeReplay``) and never lets it escape.
 struct RejectedUpgrade: Error {
     let failure: WebSocketHandshakeFailure
-    /// The attempt's connection: address, proxy, TLS settings and request options.
-    let options: LWSConnection.Options
+    /// The attempt's connection, which knows how to send its request again.
+    let connection: any TransportConnection
     /// The end of the attempt's ``WebSocketConfiguration/connectionTimeout``, which the replay shares.
     let deadline: ContinuousClock.Instant
 
@@ -20,7 +20,7 @@ extension WebSocketManager {
     func reported(_ error: any Error, retried: Bool) async -> any Error {
         guard let rejected = error as? RejectedUpgrade else { return error }
         guard configuration.rejectedUpgradeReplay.replays(retried: retried) else { return rejected.failure }
-        let outcome = await UpgradeReplay.run(rejected.options, until: rejected.deadline)
+        let outcome = await rejected.connection.replayRefusedUpgrade(until: rejected.deadline)
         if case .failed(let why) = outcome {
             logger.debug("the refused upgrade could not be replayed", metadata: ["url": "\(url)", "why": "\(why)"])
         }

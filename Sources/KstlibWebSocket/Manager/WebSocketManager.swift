@@ -23,31 +23,34 @@ public final class WebSocketManager: Sendable {
     public let configuration: WebSocketConfiguration
 
     let clock: any Clock<Duration>
-    let loop: EventLoop
+    /// Time on `clock`, for timestamps.
+    let time: ManagerTime
+    let transport: any Transport
     let logger: Logger
     let endpoint: Result<WebSocketURL, WebSocketHandshakeFailure>
     let inbox: Inbox
     /// Who holds ``stream()``: one iterator at a time.
     let iteratorClaim = IteratorClaim()
-    let statistics = Mutex(WebSocketStats())
+    let statistics: Mutex<WebSocketStats>
     /// The swift-metrics instruments, when ``WebSocketConfiguration/metrics`` is set.
     let metrics: ManagerMetrics?
     let core = Mutex(Core())
     let callbacks: CallbackQueue
-    /// The merger of a gapless rotation in progress.
-    let rotation = Mutex<RotationMerger?>(nil)
+    /// The merger of a gapless rotation in progress, and what was delivered before it.
+    let rotation: Mutex<RotationState>
     /// The outgoing rate, shared by every connection; `nil` without ``WebSocketConfiguration/outgoingRate``.
     let pacer: OutgoingPacer?
 
     /// The manager's mutable life, behind one lock.
     struct Core {
         var state: ConnectionState = .disconnected
-        var connection: LWSConnection?
+        var connection: (any TransportConnection)?
         var link: ConnectionLink?
         var generation = 0
         var subprotocol: String?
         var compressed = false
-        var connectedAt: ContinuousClock.Instant?
+        /// When the current connection opened, on the manager's clock (``ManagerTime/now``).
+        var connectedAt: Duration?
         var isShutdown = false
         /// The reason of a disconnect we caused (kill, proactive), used when its end arrives.
         var pendingReason: DisconnectReason?
@@ -74,21 +77,33 @@ public final class WebSocketManager: Sendable {
         self.init(url: url, configuration: configuration, clock: ContinuousClock(), loop: .shared)
     }
 
-    /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`.
+    /// Creates a manager whose waiting (backoff, check intervals, timeouts) goes through `clock`,
+    /// and whose timestamps (``stats``' dates, ``connectionDuration``) read it: under a clock a
+    /// test steps by hand, time moves only when the test moves it.
     public convenience init(
         url: String, configuration: WebSocketConfiguration = WebSocketConfiguration(), clock: any Clock<Duration>
     ) {
         self.init(url: url, configuration: configuration, clock: clock, loop: .shared)
     }
 
-    init(url: String, configuration: WebSocketConfiguration, clock: any Clock<Duration>, loop: EventLoop) {
+    convenience init(url: String, configuration: WebSocketConfiguration, clock: any Clock<Duration>, loop: EventLoop) {
+        self.init(url: url, configuration: configuration, clock: clock, transport: LibWebSocketsTransport(loop: loop))
+    }
+
+    /// Creates a manager over `transport`: libwebsockets, or a test's in-memory transport.
+    init(url: String, configuration: WebSocketConfiguration, clock: any Clock<Duration>, transport: any Transport) {
         self.url = url
         self.configuration = configuration
         self.clock = clock
+        let time = ManagerTime(clock)
+        self.time = time
+        self.statistics = Mutex(WebSocketStats(time: time))
+        self.rotation = Mutex(
+            RotationState(recent: RecentMessages(capacity: configuration.gaplessRotation ? Self.recentCapacity : 0)))
         self.pacer = configuration.outgoingRate.map { OutgoingPacer($0, clock: clock) }
-        self.loop = loop
+        self.transport = transport
         self.logger = configuration.logger ?? Logger(label: "kstlib.websocket")
-        self.callbacks = CallbackQueue(logger: logger)
+        self.callbacks = CallbackQueue(logger: logger, executor: transport.taskExecutor)
         self.endpoint = WebSocketURL.parse(url)
         self.metrics = configuration.metrics.map {
             ManagerMetrics(options: $0, host: (try? WebSocketURL.parse(url).get())?.host ?? "")
@@ -98,7 +113,7 @@ public final class WebSocketManager: Sendable {
             capacity: configuration.queueSize, policy: configuration.queueOverflowPolicy,
             onResume: { owner.value?.currentConnection?.resumeReading() },
             onDrop: { total in owner.value?.recordDrop(total: total) },
-            scheduleWake: { [loop] job in loop.atEndOfPass(job) })
+            scheduleWake: { [transport] job in transport.atEndOfPass(job) })
         owner.value = self
     }
 
@@ -138,7 +153,8 @@ public final class WebSocketManager: Sendable {
     public var isCompressed: Bool { core.withLock { $0.compressed } }
     /// How long the current connection has been open, `nil` when not connected.
     public var connectionDuration: Duration? {
-        core.withLock { core in core.state == .connected ? core.connectedAt.map { ContinuousClock.now - $0 } : nil }
+        let now = time.now
+        return core.withLock { core in core.state == .connected ? core.connectedAt.map { now - $0 } : nil }
     }
 
     /// How the last connection ended: the close code and reason received or sent, or 1006 when
@@ -155,12 +171,12 @@ public final class WebSocketManager: Sendable {
     /// }
     /// ```
     /// While the task runs, no connection of the loop is serviced: keep it short and never block.
-    public var eventLoopExecutor: any TaskExecutor { loop }
+    public var eventLoopExecutor: any TaskExecutor { transport.executor }
 
     /// Starts the statistics again from zero, now: the one way to reset them (``stats`` is a
     /// snapshot, so resetting a copy would change nothing).
     public func resetStats() {
-        statistics.withLock { $0 = WebSocketStats() }
+        statistics.withLock { $0 = WebSocketStats(time: time) }
         pacer?.resetWaited()
     }
 
@@ -174,7 +190,10 @@ public final class WebSocketManager: Sendable {
         core.history.append(next)
         if core.history.count > 256 { core.history.removeFirst(core.history.count - 256) }
         var woken: [CheckedContinuation<Bool, Never>] = []
-        for (id, waiter) in core.stateWaiters where waiter.predicate(next) {
+        // In the order they began to wait (ids grow), not the dictionary's: the same run wakes
+        // them the same way every time.
+        for id in core.stateWaiters.keys.sorted() {
+            guard let waiter = core.stateWaiters[id], waiter.predicate(next) else { continue }
             woken.append(waiter.continuation)
             core.stateWaiters[id] = nil
         }
@@ -187,10 +206,28 @@ public final class WebSocketManager: Sendable {
         woken.forEach { $0.resume(returning: true) }
     }
 
-    var currentConnection: LWSConnection? { core.withLock { $0.connection } }
+    var currentConnection: (any TransportConnection)? { core.withLock { $0.connection } }
+
+    /// Starts a task of the manager's own, on the transport's task executor when it names one.
+    @discardableResult
+    func task(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
+        Task(executorPreference: transport.taskExecutor, operation: operation)
+    }
 
     /// The states visited so far, for tests of the model's transitions.
     var stateHistory: [ConnectionState] { core.withLock { $0.history } }
+}
+
+/// A manager's gapless rotation: the merger of the one in progress, and the last messages
+/// delivered outside one (the new connection may repeat them).
+struct RotationState: Sendable {
+    var merger: RotationMerger?
+    var recent: RecentMessages
+}
+
+extension WebSocketManager {
+    /// How many delivered messages a rotation's merger knows from before it started.
+    static let recentCapacity = 256
 }
 
 /// Lets the inbox reach its manager without keeping it alive.

@@ -44,12 +44,24 @@ public struct WebSocketStats: Sendable, Equatable {
     /// When these statistics started (creation or the last ``WebSocketManager/resetStats()``).
     public internal(set) var startTime = Date()
 
+    /// Where ``uptime`` and ``connectionTime`` read the time: the manager's clock, or the wall
+    /// clock for statistics made by hand.
+    var time: ManagerTime?
+
     /// Zero counters, starting now.
     public init() {}
 
+    /// Zero counters, starting now on the manager's clock.
+    init(time: ManagerTime) {
+        self.time = time
+        startTime = time.date
+    }
+
+    private var now: Date { time?.date ?? Date() }
+
     /// Time since the statistics started.
-    public var uptime: Duration { .seconds(Date().timeIntervalSince(startTime)) }
+    public var uptime: Duration { .seconds(now.timeIntervalSince(startTime)) }
 
     /// Time since the last connect, zero if never connected.
-    public var connectionTime: Duration { lastConnectTime.map { .seconds(Date().timeIntervalSince($0)) } ?? .zero }
+    public var connectionTime: Duration { lastConnectTime.map { .seconds(now.timeIntervalSince($0)) } ?? .zero }
 }

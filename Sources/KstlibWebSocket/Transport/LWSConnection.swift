@@ -31,6 +31,8 @@ final class LWSConnection: @unchecked Sendable {
         /// Whether reading pauses after each ping until its pong is out (``PongGuard``); off
         /// only to show, in tests, what libwebsockets does alone.
         var guardsPongs = true
+        /// The proxy as configured (name and port), to name it in a failure's diagnosis.
+        var proxyName: (host: String, port: Int)?
     }
 
     private struct Outbox {
@@ -46,6 +48,8 @@ final class LWSConnection: @unchecked Sendable {
 
     let options: Options
     let sink: any TransportSink
+    /// The loop ``open()`` starts the connection on.
+    let home: EventLoop?
     private let outbox = Mutex(Outbox())
 
     // MARK: Service-thread state
@@ -92,9 +96,10 @@ final class LWSConnection: @unchecked Sendable {
     @exclusivity(unchecked) var rxBinary = false
     @exclusivity(unchecked) var rxValidator = UTF8Validator()
 
-    init(options: Options, sink: any TransportSink) {
+    init(options: Options, sink: any TransportSink, home: EventLoop? = nil) {
         self.options = options
         self.sink = sink
+        self.home = home
     }
 
     // MARK: Any thread

@@ -26,7 +26,7 @@ protocol TransportSink: AnyObject, Sendable {
     func transportOpened(subprotocol: String?, compressed: Bool)
     /// The whole messages of one service pass, in order: one hand-over per pass, not per
     /// message, so locks, clock reads and wake-ups are paid once for a burst. Return `false` to
-    /// stop reading the socket (backpressure) until ``LWSConnection/resumeReading()``.
+    /// stop reading the socket (backpressure) until ``TransportConnection/resumeReading()``.
     func transportReceived(_ messages: [WebSocketMessage]) -> Bool
     /// A pong arrived for our keepalive ping after `roundTrip`.
     func transportPong(roundTrip: Duration)

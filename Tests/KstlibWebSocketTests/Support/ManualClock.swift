@@ -58,15 +58,26 @@ final class ManualClock: Clock, Sendable {
     func advance(by duration: Duration) {
         let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.now += duration
+            // Soonest first, then in the order they began: never the dictionary's order, which
+            // changes from one process to the next.
             let due = state.sleepers.filter { $0.value.deadline <= state.now }
-            for id in due.keys { state.sleepers[id] = nil }
-            return due.values.map(\.continuation)
+                .sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
+            for (id, _) in due { state.sleepers[id] = nil }
+            return due.map(\.value.continuation)
         }
         due.forEach { $0.resume() }
     }
 
     /// How many sleeps are pending.
     var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
+
+    /// How long until each pending sleep is due, soonest first.
+    var pendingDelays: [Duration] {
+        state.withLock { state in state.sleepers.values.map { $0.deadline - state.now }.sorted() }
+    }
+
+    /// The time since the clock was created.
+    var elapsed: Duration { state.withLock { $0.now } }
 
     /// Waits until at least `count` sleeps are pending; `false` after `timeout` of real time.
     func waitForSleeps(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
