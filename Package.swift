@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "CLibWebSockets", "CLWSShim",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strict
         ),
