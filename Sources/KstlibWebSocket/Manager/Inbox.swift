@@ -38,6 +38,9 @@ import Synchronization
     let capacity: Int
     let policy: QueueOverflowPolicy
     private let state = Mutex(State())
+    /// `overflowed`, readable without the lock (a lease checks it for every message it holds).
+    private let overflowFlag = Atomic<Bool>(false)
+    var overflowPending: Bool { overflowFlag.load(ordering: .relaxed) }
     /// Called (outside the lock) when a paused producer may read again.
     private let onResume: @Sendable () -> Void
     /// Called (outside the lock) when a message was dropped, with the total dropped so far.
@@ -92,6 +95,7 @@ import Synchronization
                 case .fail:
                     state.dropped += 1
                     state.overflowed = true
+                    overflowFlag.store(true, ordering: .relaxed)
                 }
             }
             return (mustWake, droppedBefore, state.dropped, state.messages.count)
@@ -144,6 +148,7 @@ import Synchronization
         state.withLock { state in
             state.ending = nil
             state.overflowed = false
+            overflowFlag.store(false, ordering: .relaxed)
         }
     }
 
@@ -178,20 +183,22 @@ import Synchronization
     /// Up to `limit` queued messages in one lock, without waiting: empty when the stream ended
     /// normally, `nil` when the caller must wait; throws the ending's error, or
     /// ``WebSocketQueueFullError`` under the `.fail` policy.
-    func takeQueued(upTo limit: Int) throws -> [WebSocketMessage]? {
-        let (result, resume) = state.withLock { state -> (Result<[WebSocketMessage], any Error>?, Bool) in
+    func takeQueued(upTo limit: Int) throws -> ([WebSocketMessage], remaining: Int)? {
+        let (result, resume) = state.withLock {
+            state -> (Result<([WebSocketMessage], remaining: Int), any Error>?, Bool) in
             if state.overflowed {
                 state.overflowed = false
+                overflowFlag.store(false, ordering: .relaxed)
                 return (.failure(WebSocketQueueFullError(queueSize: capacity, droppedCount: state.dropped)), false)
             }
             if !state.messages.isEmpty {
                 let count = min(limit, state.messages.count)
                 let batch = Array(state.messages.prefix(count))
                 state.messages.removeFirst(count)
-                return (.success(batch), state.unpauseIfDrained(capacity: capacity))
+                return (.success((batch, state.messages.count)), state.unpauseIfDrained(capacity: capacity))
             }
             switch state.ending {
-            case .finished: return (.success([]), false)
+            case .finished: return (.success(([], 0)), false)
             case .failed(let error): return (.failure(error), false)
             case nil: return (nil, false)
             }
@@ -215,6 +222,7 @@ import Synchronization
         let (result, resume) = state.withLock { state -> (Result<WebSocketMessage?, any Error>?, Bool) in
             if state.overflowed {
                 state.overflowed = false
+                overflowFlag.store(false, ordering: .relaxed)
                 return (.failure(WebSocketQueueFullError(queueSize: capacity, droppedCount: state.dropped)), false)
             }
             if let message = state.messages.popFirst() {

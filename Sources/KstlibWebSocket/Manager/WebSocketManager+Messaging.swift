@@ -179,6 +179,8 @@ extension WebSocketManager {
     }
 
     private func nextOrClosed() async throws -> WebSocketMessage {
+        // A live iterator's batch is older than anything still queued.
+        iteratorClaim.returnLeased()
         guard let message = try await inbox.next(reporting: metrics) else {
             throw WebSocketClosedError("the connection is closed", code: .normalClosure)
         }
