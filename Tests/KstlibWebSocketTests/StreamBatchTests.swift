@@ -27,7 +27,8 @@ import KstlibWebSocketServer
             seqs.append(sequenceNumber(message) ?? -1)
             if seqs.count == 3 { break }
         }
-        // The first iterator took a batch of up to 64; the 61 it never returned come next.
+        // The first iterator took a batch (up to 64, a quarter of the queue at most); what it never
+        // returned comes next.
         for try await message in manager.stream() {
             seqs.append(sequenceNumber(message) ?? -1)
             if seqs.count == 100 { break }

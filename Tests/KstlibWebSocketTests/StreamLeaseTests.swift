@@ -1,4 +1,4 @@
-// Review checks for the stream iterator's batch lease (5fcbb02): order with receive(), the .fail
+// The stream iterator's batch lease keeps the queue's promises: order with receive(), the .fail
 // error's timing, the queue-depth gauge, and when backpressure resumes reading.
 import Foundation
 import MetricsTestKit
@@ -6,7 +6,7 @@ import Testing
 @testable import KstlibWebSocket
 import KstlibWebSocketServer
 
-@Suite(.timeLimit(.minutes(3))) struct ReviewBatchLeaseTests {
+@Suite(.timeLimit(.minutes(3))) struct StreamLeaseTests {
     /// A manager whose whole ticker feed (`count` quotes) is queued.
     private func queuedFeed(
         _ server: EmbeddedWebSocketServer, count: Int, adjust: (inout WebSocketConfiguration) -> Void = { _ in }
