@@ -17,7 +17,9 @@
 
 const char *lwss_compiled_version(void) { return LWS_LIBRARY_VERSION; }
 
-#if LWS_LIBRARY_VERSION_NUMBER >= 4005000
+static pthread_mutex_t context_lifetime_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#if LWS_LIBRARY_VERSION_MAJOR == 4 && LWS_LIBRARY_VERSION_MINOR >= 5
 static pthread_once_t tls_anchor_once = PTHREAD_ONCE_INIT;
 static struct lws_context *tls_anchor;
 
@@ -28,7 +30,11 @@ static void create_tls_anchor(void) {
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     // Its descriptor table is sized by this, not by the process's (raised) limit.
     info.fd_limit_per_thread = 8;
+    pthread_mutex_lock(&context_lifetime_lock);
     tls_anchor = lws_create_context(&info);
+    pthread_mutex_unlock(&context_lifetime_lock);
+    if (!tls_anchor)
+        lwsl_err("kstlib: could not create the context that keeps OpenSSL initialised\n");
 }
 
 int lwss_hold_tls_library(void) {
@@ -38,6 +44,20 @@ int lwss_hold_tls_library(void) {
 #else
 int lwss_hold_tls_library(void) { return 0; }
 #endif
+
+struct lws_context *lwss_create_context(const struct lws_context_creation_info *info) {
+    lwss_hold_tls_library();
+    pthread_mutex_lock(&context_lifetime_lock);
+    struct lws_context *context = lws_create_context(info);
+    pthread_mutex_unlock(&context_lifetime_lock);
+    return context;
+}
+
+void lwss_destroy_context(struct lws_context *context) {
+    pthread_mutex_lock(&context_lifetime_lock);
+    lws_context_destroy(context);
+    pthread_mutex_unlock(&context_lifetime_lock);
+}
 
 // Atomic: the client loop installs the hook while the embedded server's thread may be logging.
 static _Atomic(lwss_log_sink) g_sink;

@@ -149,8 +149,7 @@ final class ServerLoop: @unchecked Sendable {
         // Unmanaged without a retain: the thread closure keeps `self` alive until run() returns,
         // which is after lws_context_destroy, the last point where lws can call back.
         var contextInfo = resources.contextInfo(user: Unmanaged.passUnretained(self).toOpaque())
-        _ = lwss_hold_tls_library()
-        guard let context = lws_create_context(&contextInfo) else {
+        guard let context = lwss_create_context(&contextInfo) else {
             report(.failure(EmbeddedServerError(message: "lws_create_context failed")))
             return
         }
@@ -158,7 +157,7 @@ final class ServerLoop: @unchecked Sendable {
         let vhost = lws_create_vhost(context, &vhostInfo)
         let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? 0
         guard vhost != nil, port > 0 else {
-            lws_context_destroy(context)
+            lwss_destroy_context(context)
             // With TLS, lws_create_vhost also fails on a certificate or key it cannot use.
             let why =
                 tls == nil
@@ -189,7 +188,7 @@ final class ServerLoop: @unchecked Sendable {
         // The feed's timer lives in our memory: unlink it while the context still exists.
         feed?.stop()
         // Fires CLOSED / WSI_DESTROY for what is still open, on this thread.
-        lws_context_destroy(context)
+        lwss_destroy_context(context)
         feed = nil
         self.context = nil
         connections.removeAll()

@@ -16,15 +16,21 @@ enum { LWSS_PRE = LWS_PRE };
 /// with `lws_get_library_version()`: a library of another major.minor has other struct layouts.
 const char *lwss_compiled_version(void);
 
-/// Keeps OpenSSL usable for the life of the process; call before creating any context.
+/// Keeps OpenSSL usable for the life of the process; called by ``lwss_create_context``.
 ///
-/// From libwebsockets 4.5, destroying the last context created with
-/// LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT calls OPENSSL_cleanup(), after which OpenSSL cannot be
+/// libwebsockets 4.5 counts the contexts created with LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT and
+/// calls OPENSSL_cleanup() when the last one is destroyed, after which OpenSSL cannot be
 /// initialised again in this process: the next context (ours, or any other OpenSSL user's
 /// handshake) crashes. One idle context with that option, created once and never destroyed,
-/// keeps the count above zero. Earlier versions never clean up, and get nothing. Returns
-/// whether an anchor is held (only on 4.5 and later).
+/// keeps the count above zero. 4.3 and earlier never clean up, and 5.0 only on an explicit
+/// lws_tls_cleanup_process(): they get no anchor. Returns whether an anchor is held.
 int lwss_hold_tls_library(void);
+
+/// `lws_create_context` and `lws_context_destroy` under one process-wide lock: libwebsockets
+/// 4.5's count of OpenSSL users is a plain int that the client loop and embedded servers would
+/// otherwise change from their threads at once (a lost update reaching 0 cleans OpenSSL up).
+struct lws_context *lwss_create_context(const struct lws_context_creation_info *info);
+void lwss_destroy_context(struct lws_context *context);
 
 /// A receiver for libwebsockets log lines (without their trailing newline).
 typedef void (*lwss_log_sink)(int level, const char *line);

@@ -148,10 +148,9 @@ final class EventLoop: @unchecked Sendable {
         info.fd_limit_per_thread = UInt32(FileDescriptorLimit.current)
         // Unretained: `self` outlives the context, which is destroyed at the end of this method.
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        _ = lwss_hold_tls_library()
-        var context = lws_create_context(&info)
+        var context = lwss_create_context(&info)
         if let created = context, case .failure = vhosts.vhost(for: .standard, context: created) {
-            lws_context_destroy(created)
+            lwss_destroy_context(created)
             context = nil
         }
         let handle = context.map(ContextHandle.init)
@@ -193,7 +192,7 @@ final class EventLoop: @unchecked Sendable {
         runEndOfPassJobs()
         // Destroy fires the remaining connections' close callbacks synchronously, here.
         serviceContext = nil
-        lws_context_destroy(context)
+        lwss_destroy_context(context)
         runEndOfPassJobs()
         finished.signal()
     }

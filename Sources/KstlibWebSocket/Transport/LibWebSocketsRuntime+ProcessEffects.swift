@@ -6,9 +6,10 @@ extension LibWebSocketsRuntime {
     /// connection). A host application that manages them itself turns them off before that.
     ///
     /// Always, whatever these say: libwebsockets ignores `SIGPIPE` for the process (a write to a
-    /// closed socket is an error, not a signal), initialises OpenSSL, and from 4.5 one idle
-    /// libwebsockets context is kept for the life of the process so that OpenSSL is never
-    /// cleaned up under another user of it; the loop runs on one thread named `kstlib-ws-loop`.
+    /// closed socket is an error, not a signal), initialises OpenSSL, and on libwebsockets 4.5
+    /// one idle libwebsockets context is kept for the life of the process so that OpenSSL is
+    /// never cleaned up under another user of it; the loop runs on one thread named
+    /// `kstlib-ws-loop`.
     public struct ProcessEffects: Sendable, Equatable {
         /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most 2^20), so that one loop can
         /// hold 10,000 connections. Off: the loop sizes its descriptor table from the soft
