@@ -45,6 +45,15 @@ final class ConnectionLink: TransportSink {
     var isRetired: Bool { retiredFlag.load(ordering: .acquiring) }
     func retire() { retiredFlag.store(true, ordering: .releasing) }
 
+    /// Set when a rotation's new connection becomes the manager's own; a standby whose rotation
+    /// was abandoned never is, and its messages are never delivered outside the merger.
+    private let promotedFlag = Atomic<Bool>(false)
+    var isOwnConnection: Bool { standby == nil || promotedFlag.load(ordering: .acquiring) }
+    func promote() { promotedFlag.store(true, ordering: .releasing) }
+
+    /// Reads again, after a batch of this connection asked for backpressure.
+    func resumeReading() { state.withLock { $0.connection }?.resumeReading() }
+
     var manager: WebSocketManager? { state.withLock { $0.manager } }
 
     func attach(_ connection: any TransportConnection) {

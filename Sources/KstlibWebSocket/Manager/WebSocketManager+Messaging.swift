@@ -108,24 +108,43 @@ extension WebSocketManager {
     /// Called on the event-loop thread with one service pass's messages; `false` asks for
     /// backpressure. During a gapless rotation the merger decides what reaches the application.
     func deliver(_ messages: [WebSocketMessage], from link: ConnectionLink) -> Bool {
-        let (merger, retired) = rotation.withLock { state -> (RotationMerger?, Bool) in
-            // A rotation retires its old link before it ends: if it ended after the link's own
-            // check, this is the old connection's late batch, which the new one delivered.
-            let retired = state.merger == nil && link.isRetired
+        let (merger, notOurs) = rotation.withLock { state -> (RotationMerger?, Bool) in
+            // Outside a rotation, two kinds of batch are not the application's: the old
+            // connection's late one (a rotation retires its old link before it ends, and the new
+            // connection delivered these), and a standby's whose rotation was abandoned.
+            let notOurs = state.merger == nil && (link.isRetired || !link.isOwnConnection)
             // The lock every batch takes anyway: remembering them here costs no other.
-            if state.merger == nil && !retired { messages.forEach { state.recent.append($0) } }
-            return (state.merger, retired)
+            if state.merger == nil && !notOurs { messages.forEach { state.recent.append($0) } }
+            return (state.merger, notOurs)
         }
-        guard let merger else { return retired ? true : deliver(messages) }
+        guard let merger else { return notOurs ? true : deliver(messages, pausing: link) }
         var out: [WebSocketMessage] = []
         for message in messages {
             out +=
                 link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
         }
         if !out.isEmpty { rotation.withLock { state in out.forEach { state.recent.append($0) } } }
-        let keepReading = deliver(out)
+        let keepReading = deliver(out, pausing: link)
         if merger.isFinished { endRotation(merger) }
         return keepReading
+    }
+
+    /// ``deliver(_:)`` for a batch `link` read: when the inbox asks for backpressure, `link`
+    /// is the connection to resume later (during a rotation it may not be the current one).
+    private func deliver(_ messages: [WebSocketMessage], pausing link: ConnectionLink) -> Bool {
+        let keepReading = deliver(messages)
+        if !keepReading { pausedLinks.withLock { if !$0.contains(where: { $0 === link }) { $0.append(link) } } }
+        return keepReading
+    }
+
+    /// Resumes every connection paused for backpressure, once the inbox has room again.
+    func resumePausedReading() {
+        let links = pausedLinks.withLock { links in
+            defer { links = [] }
+            return links
+        }
+        for link in links { link.resumeReading() }
+        if links.isEmpty { currentConnection?.resumeReading() }
     }
 
     /// Hands messages to the application: statistics, `onMessage`, the inbox; one lock each

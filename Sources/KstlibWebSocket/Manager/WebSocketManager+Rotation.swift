@@ -52,6 +52,7 @@ extension WebSocketManager {
             // current (no end would ever come for it), and one made current gets its end handled.
             guard !merger.isAbandoned, let old = core.connection else { return .newGone }
             core.link = newLink
+            newLink.promote()
             core.connection = newConnection
             core.connectedAt = time.now
             return .promoted(old: old)

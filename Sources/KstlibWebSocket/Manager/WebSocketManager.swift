@@ -38,6 +38,9 @@ public final class WebSocketManager: Sendable {
     let callbacks: CallbackQueue
     /// The merger of a gapless rotation in progress, and what was delivered before it.
     let rotation: Mutex<RotationState>
+    /// Connections paused for backpressure, resumed together when the inbox has room: during a
+    /// rotation the paused one may be the standby, not the current connection.
+    let pausedLinks = Mutex<[ConnectionLink]>([])
     /// The outgoing rate, shared by every connection; `nil` without ``WebSocketConfiguration/outgoingRate``.
     let pacer: OutgoingPacer?
 
@@ -111,7 +114,7 @@ public final class WebSocketManager: Sendable {
         let owner = WeakManager()
         self.inbox = Inbox(
             capacity: configuration.queueSize, policy: configuration.queueOverflowPolicy,
-            onResume: { owner.value?.currentConnection?.resumeReading() },
+            onResume: { owner.value?.resumePausedReading() },
             onDrop: { total in owner.value?.recordDrop(total: total) },
             scheduleWake: { [transport] job in transport.atEndOfPass(job) })
         owner.value = self
