@@ -154,7 +154,7 @@ private enum EchoPayloads {
     ]
 
     static let all: [(opcode: UInt8, payload: [UInt8])] = {
-        var generator = SeededGenerator(seed: 0x6B73_746C_6962)
+        var generator = SeededRandom(seed: 0x6B73_746C_6962)
         var sizes = boundarySizes.flatMap { [$0, $0] }
         while sizes.count < count {
             let limit = sizes.count % 4 == 0 ? 65_536 : 2_048
@@ -180,19 +180,6 @@ private enum EchoPayloads {
             bytes += bytes.count + character.count <= byteCount ? character : [UInt8(ascii: "a")]
         }
         return bytes
-    }
-}
-
-/// SplitMix64, so the sizes and bytes are the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

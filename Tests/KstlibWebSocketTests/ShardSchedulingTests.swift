@@ -89,7 +89,7 @@ struct PoolSimulation {
     static let window = Duration.seconds(10)
     static let spacing = Duration.milliseconds(300)
 
-    var random: SplitMix64
+    var random: SeededRandom
     var now = Duration.zero
     var assignment = ShardAssignment(capacity: capacity)
     var scheduler = ShardScheduler(
@@ -104,7 +104,7 @@ struct PoolSimulation {
     var openings: Int { openingTimes.count }
 
     init(seed: UInt64) {
-        random = SplitMix64(seed: seed)
+        random = SeededRandom(seed: seed)
     }
 
     mutating func step() {
@@ -186,18 +186,5 @@ struct PoolSimulation {
                 violations.append("two openings closer than the spacing at \(last)")
             }
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing seed replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -17,7 +17,7 @@ struct SimulationSchedule: Sendable, CustomStringConvertible {
     var steps: [SimulationStep]
 
     init(seed: UInt64) {
-        var random = SimulationRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         self.seed = seed
         autoReconnect = random.chance(70)
         strategy = [.exponentialBackoff, .fixedDelay, .immediate].randomElement(using: &random)!

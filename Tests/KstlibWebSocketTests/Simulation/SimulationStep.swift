@@ -64,7 +64,7 @@ enum SimulationStep: Sendable, CustomStringConvertible {
         4999,
     ]
 
-    static func random(using random: inout SimulationRandom) -> SimulationStep {
+    static func random(using random: inout SeededRandom) -> SimulationStep {
         let pick = Int.random(in: 0..<4, using: &random)
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<14: return .publish(Int.random(in: 1...6, using: &random))

@@ -1,7 +1,7 @@
-// The simulation's random numbers: the same seed gives the same schedule on every machine.
+// Seeded random numbers for tests: the same seed gives the same run on every machine.
 
 /// SplitMix64: tiny, fast and fully determined by its seed (the system generator is not seedable).
-struct SimulationRandom: RandomNumberGenerator {
+struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
