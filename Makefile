@@ -31,7 +31,8 @@ test: deps conformance-unit
 
 ## The seeded simulation (Tests/KstlibWebSocketTests/Simulation): RUNS random schedules of server
 ## messages, drops, closes with every code, time, slow reads and user calls against the manager
-## on an in-memory transport and a virtual clock, invariants checked after every step. Schedule i
+## on an in-memory transport and a virtual clock, invariants checked after every step (and the
+## pool's shard assignment and staggering under random events, from the same seed). Schedule i
 ## uses seed SEED+i, so `make simulate SEED=<its seed> RUNS=1` replays one. A failing schedule is
 ## printed with its seed and shrunk to the shortest that fails the same way; the run ends with
 ## "N passed, M failed" (KSTLIB_SIMULATION_TRACE=1 also prints the shortest one's run step by

@@ -69,7 +69,7 @@ import Testing
 
     @Test(arguments: 0..<40) func randomSchedulesKeepEveryInvariant(seed: UInt64) {
         var simulation = PoolSimulation(seed: seed)
-        for _ in 0..<400 { simulation.step() }
+        for _ in 0..<PoolSimulation.steps { simulation.step() }
         #expect(simulation.violations == [], "seed \(seed)")
         #expect(
             simulation.openings > 0 && simulation.proactiveGrants > 0, "seed \(seed): the schedule exercised too little"
@@ -102,6 +102,9 @@ struct PoolSimulation {
     var violations: [String] = []
     var proactiveGrants = 0
     var openings: Int { openingTimes.count }
+
+    /// The steps of one schedule: enough for every rule to be exercised (checked by the tests).
+    static let steps = 400
 
     init(seed: UInt64) {
         random = SeededRandom(seed: seed)

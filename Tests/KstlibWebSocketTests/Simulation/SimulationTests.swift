@@ -11,7 +11,9 @@ import Testing
 /// still fails. The run ends with `N passed, M failed`. (An illegal state transition stops the
 /// process on the manager's precondition, before any shrinking: the seed of the schedule that
 /// was running is printed before it starts, when `KSTLIB_SIMULATION_VERBOSE` is set.)
-/// `KSTLIB_SIMULATION_TRACE` prints the shortest failing schedule's run step by step.
+/// `KSTLIB_SIMULATION_TRACE` prints the shortest failing schedule's run step by step. Each seed
+/// also drives a ``PoolSimulation``: the pool's assignment and staggering rules under random
+/// subscribes, drops, reconnects and rotations.
 @Suite(.timeLimit(.minutes(3))) struct SimulationTests {
     @Test func simulate() async {
         let environment = ProcessInfo.processInfo.environment
@@ -22,6 +24,16 @@ import Testing
         var failed = 0
         for index in 0..<runs {
             let schedule = SimulationSchedule(seed: seed &+ UInt64(index))
+            // The same seed drives the pool's shard assignment and staggering (pure value types).
+            var pool = PoolSimulation(seed: schedule.seed)
+            for _ in 0..<PoolSimulation.steps { pool.step() }
+            if !pool.violations.isEmpty {
+                failed += 1
+                print(
+                    "FAILED pool schedule seed \(schedule.seed): \(pool.violations.prefix(3).joined(separator: "; "))")
+                print("replay: make simulate SEED=\(schedule.seed) RUNS=1")
+                continue
+            }
             if verbose { print("schedule seed \(schedule.seed): \(schedule.steps.count) steps") }
             guard let failure = await Simulator(schedule).run() else { continue }
             failed += 1
