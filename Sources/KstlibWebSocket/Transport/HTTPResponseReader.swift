@@ -139,13 +139,7 @@ struct HTTPResponseReader {
             malformed = "not an HTTP/1.1 status line"
             return false
         }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
-        }
+        let headers = Self.headers(lines)
         response = Response(
             status: status, reason: statusLine.count > 2 ? String(statusLine[2]) : "", headers: headers, body: [],
             truncated: false)
@@ -188,5 +182,18 @@ struct HTTPResponseReader {
     private mutating func complete() {
         isComplete = true
         framing = .done
+    }
+
+    /// Header lines as lower-cased names to values, repeated names joined with ", " (RFC 9110
+    /// 5.3); lines without a colon are skipped. Shared with ``ProxyProbe``.
+    static func headers(_ lines: [String]) -> [String: String] {
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
+        }
+        return headers
     }
 }

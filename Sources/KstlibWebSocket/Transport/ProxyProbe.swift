@@ -62,13 +62,7 @@ enum ProxyProbe {
         guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/"), let status = Int(statusLine[1]) else {
             return nil
         }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
-        }
+        let headers = HTTPResponseReader.headers(lines)
         return .answered(status: status, reason: statusLine.count > 2 ? String(statusLine[2]) : "", headers: headers)
     }
 }
