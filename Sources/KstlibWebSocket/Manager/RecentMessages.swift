@@ -26,6 +26,12 @@ struct RecentMessages: Sendable {
         }
     }
 
+    /// Remembers a batch in order; nothing at all when the capacity is 0 (no gapless rotation).
+    mutating func append(contentsOf messages: [WebSocketMessage]) {
+        guard capacity > 0 else { return }
+        for message in messages.suffix(capacity) { append(message) }
+    }
+
     /// The messages kept, oldest first.
     var messages: [WebSocketMessage] { Array(ring[next...] + ring[..<next]) }
 }

@@ -114,7 +114,7 @@ extension WebSocketManager {
             // connection delivered these), and a standby's whose rotation was abandoned.
             let notOurs = state.merger == nil && (link.isRetired || !link.isOwnConnection)
             // The lock every batch takes anyway: remembering them here costs no other.
-            if state.merger == nil && !notOurs { messages.forEach { state.recent.append($0) } }
+            if state.merger == nil && !notOurs { state.recent.append(contentsOf: messages) }
             return (state.merger, notOurs)
         }
         guard let merger else { return notOurs ? true : deliver(messages, pausing: link) }
@@ -123,7 +123,7 @@ extension WebSocketManager {
             out +=
                 link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
         }
-        if !out.isEmpty { rotation.withLock { state in out.forEach { state.recent.append($0) } } }
+        if !out.isEmpty { rotation.withLock { state in state.recent.append(contentsOf: out) } }
         let keepReading = deliver(out, pausing: link)
         if merger.isFinished { endRotation(merger) }
         return keepReading

@@ -42,7 +42,7 @@ extension WebSocketManager {
             await withTaskExecutorPreference(transport.executor) {
                 let flushed = merger.forceSwitch()
                 self.alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
-                self.rotation.withLock { state in flushed.forEach { state.recent.append($0) } }
+                self.rotation.withLock { state in state.recent.append(contentsOf: flushed) }
                 _ = self.deliver(flushed)
             }
         }

@@ -51,6 +51,10 @@ final class EventLoop: @unchecked Sendable {
     private var passEndConnections: [LWSConnection] = []
     /// Inside `lws_service`: libwebsockets may be parsing, so WRITEABLE requests wait.
     private(set) var isInServicePass = false
+    /// The queue was drained in this pass: libwebsockets reports the wake-up to every protocol
+    /// of every vhost, and only the first report drains (work submitted after it wakes the next
+    /// pass, as work submitted from the loop's own callbacks must).
+    private var drainedInPass = false
     /// Swift jobs that run on this thread (the loop as a `TaskExecutor`), between passes.
     var runnable: [UnownedJob] = []
     /// Set while Swift jobs run on this thread (see ``submit(_:)``).
@@ -163,6 +167,7 @@ final class EventLoop: @unchecked Sendable {
             // service thread's id on its first pass, which tells whether the pong guard can work.
             lws_cancel_service(context)
             isInServicePass = true
+            drainedInPass = false
             lws_service(context, 0)
             isInServicePass = false
             PongGuardCapability.firstPassEnded()
@@ -175,6 +180,7 @@ final class EventLoop: @unchecked Sendable {
         serviceContext = context
         while true {
             isInServicePass = true
+            drainedInPass = false
             lws_service(context, 0)
             isInServicePass = false
             runEndOfPassJobs()
@@ -241,6 +247,8 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs queued work; called from `LWS_CALLBACK_EVENT_WAIT_CANCELLED`.
     func drain(context: OpaquePointer) {
+        guard !drainedInPass else { return }
+        drainedInPass = true
         let items = queue.withLock { queue -> [Work] in
             defer { queue.items.removeAll(keepingCapacity: true) }
             return queue.items
