@@ -12,24 +12,13 @@ cd "$(dirname "$0")/.."
 tarball=${1:?usage: Compat/bench.sh TARBALL [Release|None] [run options...]}
 build_type=${2:-Release}
 shift $(( $# >= 2 ? 2 : 1 ))
-version=$(basename "$tarball" .tar.gz | sed 's/^libwebsockets-//')
-name="$version-$build_type"
-prefix="$PWD/.build-compat/lws-$name"
-scratch="$PWD/.build-compat/bench-$name"
 SWIFT=${SWIFT:-swift}
-
-Compat/build-libwebsockets.sh "$tarball" "$build_type" "$prefix"
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+. Compat/libwebsockets-build.sh
+scratch="$PWD/.build-compat/bench-$name"
 echo "== benchmark build against libwebsockets $name"
 # The C programs link `-lwebsockets` themselves: point their headers and library search there too.
 (cd Benchmarks && $SWIFT build -c release --scratch-path "$scratch" \
     -Xcc -I"$prefix/include" -Xlinker -L"$prefix/lib" -Xlinker -rpath -Xlinker "$prefix/lib")
-for program in kstlib-bench c-baseline-client c-push-server; do
-    loaded=$(ldd "$scratch/release/$program" | awk '/libwebsockets/ {print $3}')
-    case "$loaded" in
-        "$prefix"/lib/*) ;;
-        *) echo "$program loads '$loaded', not the libwebsockets in $prefix" >&2; exit 1 ;;
-    esac
-done
+require_built_libwebsockets "$scratch"/release/{kstlib-bench,c-baseline-client,c-push-server}
 echo "== kstlib-bench run $* (libwebsockets $name)"
 "$scratch/release/kstlib-bench" run "$@"

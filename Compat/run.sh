@@ -11,23 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tarball=${1:?usage: Compat/run.sh TARBALL [Release|None]}
 build_type=${2:-Release}
-version=$(basename "$tarball" .tar.gz | sed 's/^libwebsockets-//')
-name="$version-$build_type"
-prefix="$PWD/.build-compat/lws-$name"
-scratch="$PWD/.build-compat/swift-$name"
 SWIFT=${SWIFT:-swift}
-
-Compat/build-libwebsockets.sh "$tarball" "$build_type" "$prefix"
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+. Compat/libwebsockets-build.sh
+scratch="$PWD/.build-compat/swift-$name"
 link=(-Xlinker -rpath -Xlinker "$prefix/lib")
 echo "== swift build against libwebsockets $name"
 $SWIFT build --build-tests --scratch-path "$scratch" "${link[@]}"
 bin="$scratch/debug"
-loaded=$(ldd "$bin/echo-client" | awk '/libwebsockets/ {print $3}')
-case "$loaded" in
-    "$prefix"/lib/*) echo "echo-client loads $loaded" ;;
-    *) echo "echo-client loads '$loaded', not the libwebsockets in $prefix" >&2; exit 1 ;;
-esac
+require_built_libwebsockets "$bin/echo-client"
 echo "== make test against libwebsockets $name"
 $SWIFT test --skip-build --no-parallel --scratch-path "$scratch" "${link[@]}"
 echo "== conformance (quick) against libwebsockets $name"
