@@ -99,7 +99,9 @@ import KstlibWebSocketServer
         proxy.blackHole(.existing)
         let producer = Task { try await Self.produce(manager, count: 1_000_000) }
         #expect(await waitUntil { Self.waitingSenders(manager) == 1 }, "the producer to wait for room")
-        #expect(manager.stats.bytesWaiting >= Self.high - Self.messageSize)
+        // Parked above the low watermark, where it stays: the kernel may still take a little of
+        // what waits after the producer parked, so the buffer need not be at the high mark.
+        #expect(manager.stats.bytesWaiting > Self.low)
         return (server, proxy, manager, producer)
     }
 
