@@ -47,12 +47,19 @@ let package = Package(
             dependencies: ["CLibWebSockets"],
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // The one libwebsockets runtime of the client and the embedded server: a context and the
+        // thread that services it, and the process's descriptor limit.
+        .target(
+            name: "KstlibLibWebSockets",
+            dependencies: ["CLibWebSockets", "CLWSShim"],
+            swiftSettings: strict
+        ),
         // The root of the kstlib error hierarchy, shared by future kstlib subsystems.
         .target(name: "Kstlib", swiftSettings: strict),
         .target(
             name: "KstlibWebSocket",
             dependencies: [
-                "Kstlib", "CLibWebSockets", "CLWSShim",
+                "Kstlib", "KstlibLibWebSockets", "CLibWebSockets", "CLWSShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -66,7 +73,7 @@ let package = Package(
         .target(
             name: "KstlibWebSocketServer",
             dependencies: [
-                "CLibWebSockets", "CLWSShim",
+                "KstlibLibWebSockets", "CLibWebSockets", "CLWSShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -127,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "KstlibWebSocketTests",
             dependencies: [
-                "KstlibWebSocket", "KstlibWebSocketServer", "CLibWebSockets", "CLWSShim",
+                "KstlibWebSocket", "KstlibWebSocketServer", "KstlibLibWebSockets", "CLibWebSockets", "CLWSShim",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

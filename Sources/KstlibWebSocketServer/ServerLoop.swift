@@ -1,11 +1,7 @@
-// ServerLoop: the libwebsockets context of one embedded server, its service thread, and the
-// command queue through which other threads reach it.
-//
-// libwebsockets 4.1 is single-threaded: every lws call except lws_cancel_service must happen on
-// the thread that runs lws_service. So the service thread creates the context, serves it, and
-// destroys it. Other threads append a ServerCommand under a mutex and wake the loop with
-// lws_cancel_service; the loop drains the queue in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+// ServerLoop: one embedded server's libwebsockets context, served on a thread of its own
+// (ServiceThread), and the commands through which other threads reach it.
 import Foundation
+import KstlibLibWebSockets
 import Logging
 import Synchronization
 internal import CLibWebSockets
@@ -19,18 +15,8 @@ enum ServerCommand: Sendable {
     case closeAll(code: UInt16, reason: String)
     /// Close every connection with 1001 and leave the loop once all are gone.
     case shutdown
-    /// Leave the loop now; lws_context_destroy drops whatever is still open.
+    /// Leave the loop now; destroying the context drops whatever is still open.
     case forceStop
-}
-
-/// The context pointer as the mailbox holds it, for lws_cancel_service only.
-///
-/// `@unchecked Sendable` is safe because other threads use it for nothing but
-/// lws_cancel_service (the one lws call documented as safe from any thread), and only under the
-/// mailbox lock while the context is alive: the service thread clears it under the same lock
-/// before lws_context_destroy.
-struct CancellableContext: @unchecked Sendable {
-    let pointer: OpaquePointer
 }
 
 /// Open and accepted connection counts, the last /feed message number and refused client
@@ -50,21 +36,15 @@ final class ServerStatistics: Sendable {
 /// The service-thread side of an EmbeddedWebSocketServer.
 ///
 /// `@unchecked Sendable` is safe because the mutable state is split by thread:
-/// - `context`, `connections`, `feed`, `shuttingDown` and `exitRequested` are read and
-///   written only on the service thread: in `run()` and in the lws callbacks that lws invokes
-///   from the `lws_service` / `lws_context_destroy` calls that `run()` makes.
-/// - `mailbox` is a Mutex; `statistics`, `finished` and `logger` are Sendable; `host`,
-///   `requestedPort`, `tls` and `feedSequenceStart` are immutable.
+/// - `connections`, `feed`, `shuttingDown`, `exitRequested` and `addressWindows` are read and
+///   written only on the service thread: in `run()` and in the callbacks libwebsockets makes
+///   from the service passes and the context's destruction that `run()` drives.
+/// - `service` is reached from other threads only through its queue; `statistics`, `finished`,
+///   `ledger` and `logger` are Sendable; `host`, `requestedPort`, `tls` and `feedSequenceStart`
+///   are immutable.
 /// - `startup` is written by the service thread before it signals `started` and read by the
 ///   creating thread only after waiting on it.
 final class ServerLoop: @unchecked Sendable {
-    /// State shared with other threads. `context` is non-nil exactly while lws_cancel_service
-    /// may be called: it is cleared under the lock before lws_context_destroy.
-    private struct Mailbox {
-        var commands: [ServerCommand] = []
-        var context: CancellableContext?
-    }
-
     let host: String
     private let requestedPort: Int
     private let tls: EmbeddedServerTLS?
@@ -72,14 +52,13 @@ final class ServerLoop: @unchecked Sendable {
     private let feedSequenceStart: Int
     let statistics = ServerStatistics()
     private let logger = Logger(label: "kstlib.websocket.server")
-    private let mailbox = Mutex(Mailbox())
+    private let service = ServiceThread<ServerCommand>(name: "kstlib-ws-server")
     /// Entered before the thread starts, left when the context is destroyed: stop() waits on it.
     private let finished = DispatchGroup()
     private let started = DispatchSemaphore(value: 0)
     private var startup: Result<Int, EmbeddedServerError>?
 
     // Service thread only.
-    private var context: OpaquePointer?
     private var connections: [OpaquePointer: ServerConnection] = [:]
     /// The server-wide /feed sequence; exists while the context does.
     private var feed: FeedBroadcaster?
@@ -104,9 +83,7 @@ final class ServerLoop: @unchecked Sendable {
     /// Starts the service thread and waits until it listens. Returns the bound port.
     func start() throws(EmbeddedServerError) -> Int {
         finished.enter()
-        let thread = Thread { [self] in run() }
-        thread.name = "kstlib-ws-server"
-        thread.start()
+        service.start { [self] in run() }
         started.wait()
         switch startup {
         case .success(let port): return port
@@ -118,13 +95,7 @@ final class ServerLoop: @unchecked Sendable {
     /// Queues `command` and wakes the loop. Returns false once the context is gone.
     @discardableResult
     func post(_ command: ServerCommand) -> Bool {
-        mailbox.withLock { mailbox in
-            guard let context = mailbox.context else { return false }
-            mailbox.commands.append(command)
-            // Under the lock, so the context cannot be destroyed between the check and the call.
-            lws_cancel_service(context.pointer)
-            return true
-        }
+        service.submit(command)
     }
 
     /// Closes every connection (1001), waits up to `grace` for them, then destroys the
@@ -143,22 +114,18 @@ final class ServerLoop: @unchecked Sendable {
     private func run() {
         defer { finished.leave() }
         let serverStart = ContinuousClock.now
-        lwss_install_default_log()
-        let fdLimit = FileDescriptorLimit.raiseSoftLimit()
-        let resources = ServerContextResources(host: host, port: requestedPort, fdLimit: fdLimit, tls: tls)
+        DefaultLog.installErrorsOnly()
+        FileDescriptorLimit.adjustSoftLimit()
+        let resources = ServerContextResources(host: host, port: requestedPort, tls: tls)
         // Unmanaged without a retain: the thread closure keeps `self` alive until run() returns,
-        // which is after lws_context_destroy, the last point where lws can call back.
+        // which is after the context's destruction, the last point where libwebsockets calls back.
         var contextInfo = resources.contextInfo(user: Unmanaged.passUnretained(self).toOpaque())
-        guard let context = lwss_create_context(&contextInfo) else {
-            report(.failure(EmbeddedServerError(message: "lws_create_context failed")))
+        guard let context = service.createContext(&contextInfo) else {
+            report(.failure(EmbeddedServerError(message: "cannot create a libwebsockets context")))
             return
         }
-        var vhostInfo = resources.vhostInfo()
-        let vhost = lws_create_vhost(context, &vhostInfo)
-        let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? 0
-        guard vhost != nil, port > 0 else {
-            lwss_destroy_context(context)
-            // With TLS, lws_create_vhost also fails on a certificate or key it cannot use.
+        guard let port = resources.listen(on: context) else {
+            service.destroyContext()
             let why =
                 tls == nil
                 ? ""
@@ -167,30 +134,24 @@ final class ServerLoop: @unchecked Sendable {
             return
         }
 
-        self.context = context
         feed = FeedBroadcaster(
             context: context, statistics: statistics, serverStart: serverStart, firstSequence: feedSequenceStart)
-        let cancellable = CancellableContext(pointer: context)
-        mailbox.withLock { $0.context = cancellable }
+        service.open()
         logger.debug(
             "embedded websocket server listening",
             metadata: ["host": "\(host)", "port": "\(port)", "tls": "\(tls != nil)"])
         report(.success(port))
 
         while !exitRequested {
-            if lws_service(context, 0) < 0 { break }
+            if service.servicePass() < 0 { break }
         }
 
-        mailbox.withLock { mailbox in
-            mailbox.context = nil
-            mailbox.commands.removeAll()
-        }
+        _ = service.close()
         // The feed's timer lives in our memory: unlink it while the context still exists.
         feed?.stop()
-        // Fires CLOSED / WSI_DESTROY for what is still open, on this thread.
-        lwss_destroy_context(context)
+        // Calls back for what is still open (closed, destroyed), on this thread.
+        service.destroyContext()
         feed = nil
-        self.context = nil
         connections.removeAll()
         statistics.open.store(0, ordering: .relaxed)
         withExtendedLifetime(resources) {}
@@ -206,12 +167,7 @@ final class ServerLoop: @unchecked Sendable {
 
     /// LWS_CALLBACK_EVENT_WAIT_CANCELLED: executes the queued commands.
     func drainCommands() {
-        let commands = mailbox.withLock { mailbox in
-            let commands = mailbox.commands
-            mailbox.commands.removeAll()
-            return commands
-        }
-        for command in commands {
+        for command in service.takeWork() {
             switch command {
             case .dropAll:
                 for connection in connections.values { connection.drop() }

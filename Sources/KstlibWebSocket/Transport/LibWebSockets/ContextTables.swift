@@ -1,6 +1,7 @@
-// The C tables libwebsockets keeps pointers to for the whole life of a context.
+// The client context's creation info and the C tables it keeps pointers to for its whole life.
 internal import CLibWebSockets
 internal import CLWSShim
+import KstlibLibWebSockets
 
 /// Protocol and extension tables, the protocol's name and the idle policy, allocated once and
 /// never moved: libwebsockets copies the protocol structs but keeps pointers to the names, the
@@ -70,6 +71,26 @@ final class ContextTables: @unchecked Sendable {
         idlePolicy.initialize(to: lws_retry_bo_t())
     }
 
+    /// The client context: no listener, vhosts of our own (one per trust store, client identity
+    /// or proxy: ``VhostRegistry``), OpenSSL initialised. `user` comes back from
+    /// `lws_context_user` in the callback (``eventLoopCallback``).
+    func contextInfo(user: UnsafeMutableRawPointer) -> lws_context_creation_info {
+        var info = lws_context_creation_info()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        info.protocols = UnsafePointer(protocols)
+        info.extensions = UnsafePointer(extensions)
+        info.options =
+            UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN)
+            | UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
+        info.pt_serv_buf_size = UInt32(Self.serviceBufferSize)
+        // Our own timers govern connects; these are only backstops.
+        info.timeout_secs = 120
+        lwss_set_connect_timeout(&info, 120)
+        info.fd_limit_per_thread = FileDescriptorLimit.tableSize
+        info.user = user
+        return info
+    }
+
     deinit {
         protocols.deallocate()
         extensions.deallocate()
@@ -82,3 +103,14 @@ final class ContextTables: @unchecked Sendable {
 }
 
 import Glibc
+
+extension EventLoop {
+    /// The name a client connection binds to (`local_protocol_name`), which sets its read size.
+    func protocolName(compressionOffered: Bool) -> UnsafePointer<CChar> {
+        compressionOffered ? tables.inflatingProtocolName : tables.protocolName
+    }
+
+    /// A zeroed retry/idle policy: `secs_since_valid_hangup == 0` turns off libwebsockets' own
+    /// keepalive so ours can report a distinct ping timeout and send a proper close.
+    var idlePolicy: UnsafePointer<lws_retry_bo_t> { UnsafePointer(tables.idlePolicy) }
+}

@@ -6,6 +6,7 @@
 // lws_context_destroy, so they live here and the service thread holds this object until then.
 internal import CLibWebSockets
 internal import CLWSShim
+import KstlibLibWebSockets
 
 #if canImport(Glibc)
     import Glibc
@@ -26,7 +27,6 @@ final class ServerContextResources {
 
     let host: String
     let port: Int
-    private let fdLimit: Int
     private let tls: EmbeddedServerTLS?
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let extensions: UnsafeMutablePointer<lws_extension>
@@ -34,10 +34,9 @@ final class ServerContextResources {
 
     /// `host` is a numeric IPv4 or IPv6 address (or an interface name); `port` 0 picks a free one.
     /// `tls` nil serves plain ws://.
-    init(host: String, port: Int, fdLimit: Int, tls: EmbeddedServerTLS?) {
+    init(host: String, port: Int, tls: EmbeddedServerTLS?) {
         self.host = host
         self.port = port
-        self.fdLimit = fdLimit
         self.tls = tls
 
         // Both tables end with a zeroed terminator entry.
@@ -84,7 +83,7 @@ final class ServerContextResources {
         if tls != nil { options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT }
         info.options = UInt64(options)
         info.user = user
-        info.fd_limit_per_thread = UInt32(clamping: fdLimit)
+        info.fd_limit_per_thread = FileDescriptorLimit.tableSize
         info.pt_serv_buf_size = UInt32(Self.rxBufferSize)
         return info
     }
@@ -95,7 +94,7 @@ final class ServerContextResources {
     /// With TLS, a server certificate path is what makes lws 4.1 create the vhost's server
     /// SSL_CTX (lib/tls/tls-server.c); the listener then accepts TLS only. lws reads the files
     /// inside lws_create_vhost, so the path strings need not outlive it, but they live here anyway.
-    func vhostInfo() -> lws_context_creation_info {
+    private func vhostInfo() -> lws_context_creation_info {
         var info = lws_context_creation_info()
         var options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
         if !isIPv6 {
@@ -120,6 +119,15 @@ final class ServerContextResources {
         info.protocols = UnsafePointer(protocols)
         info.extensions = UnsafePointer(extensions)
         return info
+    }
+
+    /// Creates the listening vhost on `context` and returns the port it listens on, or nil when
+    /// it cannot listen (a port in use; with TLS, also a certificate or key it cannot use).
+    func listen(on context: OpaquePointer) -> Int? {
+        var info = vhostInfo()
+        guard let vhost = lws_create_vhost(context, &info) else { return nil }
+        let port = Int(lws_get_vhost_listen_port(vhost))
+        return port > 0 ? port : nil
     }
 
     /// A C copy of `text` freed in deinit.
