@@ -12,8 +12,9 @@ extension LibWebSocketsRuntime {
     /// `kstlib-ws-loop`.
     public struct ProcessEffects: Sendable, Equatable {
         /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most 2^20), so that one loop can
-        /// hold 10,000 connections. Off: the loop sizes its descriptor table from the soft
-        /// limit as it finds it, and connections beyond it fail.
+        /// hold 10,000 connections, and lowers one above 10,000,000 to that (libwebsockets takes
+        /// such a limit for a mistake and sizes its table for 2,560). Off: the loop sizes its
+        /// descriptor table from the soft limit as it finds it, and connections beyond it fail.
         public var raisesDescriptorLimit = true
         /// Sets libwebsockets' process-wide log hook and level: its errors go to swift-log
         /// (label `kstlib.websocket.libwebsockets`, level `notice`). Off: libwebsockets keeps
