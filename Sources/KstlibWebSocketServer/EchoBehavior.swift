@@ -18,7 +18,7 @@ final class EchoBehavior: ConnectionBehavior {
             execute(command, on: connection)
             return
         }
-        // The reassembly buffer already has the LWS_PRE headroom: send it as it is.
+        // The reassembly buffer already has the frame-header headroom: send it as it is.
         connection.send(message, isBinary: isBinary)
     }
 

@@ -2,7 +2,7 @@
 // /feed connection.
 //
 // The FeedBroadcaster belongs to the ServerLoop and lives on its service thread. It keeps the
-// server's single counter and one lws_sul timer on the context (not on any connection's wsi, so
+// server's single counter and one ContextTimer on the context (not on any connection, so
 // the feed does not depend on which connection joined first or is still open). At each tick it
 // produces every message that is due, `floor(elapsed * rate)` since the feed (re)started, which
 // keeps the rate exact at high R even though lws's poll granularity is a millisecond. Each
@@ -18,8 +18,6 @@
 // - A connection receives exactly the messages produced while it is on the feed, in order.
 import Foundation
 import Synchronization
-internal import CLibWebSockets
-internal import CLWSShim
 
 /// One /feed connection: joins the server's feed when it opens, leaves it when it closes, and
 /// acknowledges subscription requests the way /ticker does.
@@ -68,7 +66,7 @@ final class FeedBroadcaster {
     private let clock = ContinuousClock()
     /// The origin of the `ts` field.
     private let serverStart: ContinuousClock.Instant
-    private var timer: FeedTimer?
+    private var timer: ContextTimer?
 
     /// The last n produced.
     private var sequence = 0
@@ -118,8 +116,8 @@ final class FeedBroadcaster {
         }
     }
 
-    /// Cancels the timer and forgets the subscribers, for good. Call before lws_context_destroy:
-    /// lws must not hold the timer once the context (and this object) are gone.
+    /// Cancels the timer and forgets the subscribers, for good. Call before the context is
+    /// destroyed: lws must not hold the timer once the context (and this object) are gone.
     func stop() {
         isStopped = true
         pause()
@@ -127,8 +125,8 @@ final class FeedBroadcaster {
         timer = nil
     }
 
-    /// The lws_sul callback.
-    fileprivate func timerFired() {
+    /// The timer's callback.
+    private func timerFired() {
         guard isRunning, !isStopped else { return }
         produceDueMessages()
         armTimer()
@@ -184,7 +182,7 @@ final class FeedBroadcaster {
         let dueAt = Int64((next * 1e6 / rate).rounded(.up))
         let delay = min(max(dueAt - elapsed, Self.minimumTickMicroseconds), Self.maximumTickMicroseconds)
         if timer == nil {
-            timer = FeedTimer(owner: self)
+            timer = ContextTimer { [unowned self] in self.timerFired() }
         }
         timer?.schedule(on: context, microseconds: delay)
     }
@@ -199,58 +197,4 @@ final class FeedBroadcaster {
         let fraction = String(microseconds % 1_000_000)
         return "\(microseconds / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
-}
-
-/// A libwebsockets sorted-usec-list timer on the context, calling back its FeedBroadcaster.
-///
-/// lws calls a sul back with nothing but the sul's address, so the owner pointer is stored right
-/// behind the `lws_sorted_usec_list_t` in the same allocation. The allocation has a stable
-/// address, as lws requires, and is unlinked with lws_sul_cancel before it is freed.
-private final class FeedTimer {
-    /// Where the owner pointer sits, behind the sul.
-    static let ownerOffset = MemoryLayout<lws_sorted_usec_list_t>.stride
-    private static let alignment = max(
-        MemoryLayout<lws_sorted_usec_list_t>.alignment, MemoryLayout<UnsafeRawPointer>.alignment)
-
-    private let block: UnsafeMutableRawPointer
-    /// The context it was last scheduled on (libwebsockets 4.0 cancels through it).
-    private var context: OpaquePointer?
-    private var sul: UnsafeMutablePointer<lws_sorted_usec_list_t> {
-        block.assumingMemoryBound(to: lws_sorted_usec_list_t.self)
-    }
-
-    /// `owner` is not retained: it owns this timer and cancels it before it goes away.
-    init(owner: FeedBroadcaster) {
-        block = .allocate(byteCount: Self.ownerOffset + MemoryLayout<UnsafeRawPointer>.size, alignment: Self.alignment)
-        // lws expects a zeroed sul before its first scheduling (its list links must be empty).
-        block.bindMemory(to: lws_sorted_usec_list_t.self, capacity: 1).initialize(to: lws_sorted_usec_list_t())
-        block.storeBytes(
-            of: UnsafeRawPointer(Unmanaged.passUnretained(owner).toOpaque()), toByteOffset: Self.ownerOffset,
-            as: UnsafeRawPointer.self)
-    }
-
-    deinit {
-        cancel()
-        sul.deinitialize(count: 1)
-        block.deallocate()
-    }
-
-    /// (Re)schedules the callback `microseconds` from now (service thread only).
-    func schedule(on context: OpaquePointer, microseconds: Int64) {
-        self.context = context
-        lws_sul_schedule(context, 0, sul, feedTimerCallback, lws_usec_t(microseconds))
-    }
-
-    /// Unlinks the timer if it is scheduled (service thread only).
-    func cancel() {
-        if let context { lwss_sul_cancel(context, sul) }
-    }
-}
-
-/// The sul callback: runs on the service thread, inside lws_service.
-private func feedTimerCallback(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
-    guard let sul else { return }
-    let owner = UnsafeRawPointer(sul).load(fromByteOffset: FeedTimer.ownerOffset, as: UnsafeRawPointer.self)
-    // Unretained is safe: the broadcaster cancels this timer before it is released.
-    Unmanaged<FeedBroadcaster>.fromOpaque(owner).takeUnretainedValue().timerFired()
 }

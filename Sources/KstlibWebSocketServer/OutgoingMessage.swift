@@ -1,19 +1,19 @@
 // OutgoingMessage and OutgoingQueue: what a connection still has to send, and how far it got.
 //
-// A message is sent as one or more frames, one lws_write each, so large messages never sit in
+// A message is sent as one or more frames, one libwebsockets write each, so large messages never sit in
 // libwebsockets' unbounded partial-send buffer. The buffer is shared by reference: /push sends
 // the same preallocated buffer over and over.
 
 /// One websocket message waiting to be sent (or being sent) on a connection.
 struct OutgoingMessage {
-    /// The payload, with LWS_PRE headroom; never modified while queued.
+    /// The payload, with the frame-header headroom; never modified while queued.
     let buffer: PayloadBuffer
     /// Payload bytes to send from `buffer` (the first `length` bytes).
     let length: Int
     let isBinary: Bool
     /// Largest frame this message is split into.
     let frameLimit: Int
-    /// Payload bytes already handed to lws_write.
+    /// Payload bytes already handed to libwebsockets.
     var sent = 0
 
     /// Most frames one message is split into: peers cap fragments per message (Python

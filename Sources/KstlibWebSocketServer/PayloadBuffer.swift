@@ -1,9 +1,8 @@
-// PayloadBuffer: message bytes with libwebsockets' LWS_PRE headroom in front of them.
+// PayloadBuffer: message bytes with libwebsockets' frame-header headroom in front of them.
 //
-// lws_write needs LWS_PRE writable bytes before the payload pointer for the frame header, so a
-// buffer that is built with that headroom can be sent without another copy. The same buffer
+// A libwebsockets write needs writable bytes before the payload pointer for the frame header, so
+// a buffer that is built with that headroom can be sent without another copy. The same buffer
 // type reassembles incoming fragments, which lets /echo send back exactly what it received.
-internal import CLWSShim
 
 #if canImport(Glibc)
     import Glibc
@@ -14,8 +13,8 @@ internal import CLWSShim
 /// A growable heap buffer whose payload starts `PayloadBuffer.headroom` bytes into the allocation.
 /// Used only on the service thread.
 final class PayloadBuffer {
-    /// The bytes libwebsockets may write in front of the payload (LWS_PRE).
-    static let headroom = Int(LWSS_PRE)
+    /// The bytes libwebsockets may write in front of the payload.
+    static let headroom = ServerWSI.frameHeadroom
 
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int

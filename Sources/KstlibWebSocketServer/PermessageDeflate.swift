@@ -1,5 +1,4 @@
 // PermessageDeflate: per-connection tuning of libwebsockets' permessage-deflate extension.
-internal import CLibWebSockets
 
 enum PermessageDeflate {
     /// Compressed output buffer: 2^14 = 16 KiB per connection that sends compressed data.
@@ -14,13 +13,13 @@ enum PermessageDeflate {
     private static let rxBufferPowerOfTwo = "16"
 
     /// Tunes the extension on `wsi` if the handshake enabled it, and tells whether it did.
-    /// Call in LWS_CALLBACK_ESTABLISHED (service thread).
-    static func configure(_ wsi: OpaquePointer) -> Bool {
-        // lws_set_extension_option returns -1 when the extension is not active on this wsi.
-        guard lws_set_extension_option(wsi, "permessage-deflate", "tx_buf_size", txBufferPowerOfTwo) == 0 else {
+    /// Call when the handshake completes (service thread).
+    static func configure(_ wsi: ServerWSI) -> Bool {
+        // Setting an option fails when the extension is not active on this connection.
+        guard wsi.setPermessageDeflateOption("tx_buf_size", to: txBufferPowerOfTwo) else {
             return false
         }
-        _ = lws_set_extension_option(wsi, "permessage-deflate", "rx_buf_size", rxBufferPowerOfTwo)
+        _ = wsi.setPermessageDeflateOption("rx_buf_size", to: rxBufferPowerOfTwo)
         return true
     }
 }

@@ -1,8 +1,8 @@
 // PushBehavior: /push, a sender for throughput benchmarks.
 
 /// Sends `count` messages of `size` bytes as fast as the client reads them, then closes with
-/// 1000. Every message is the same preallocated buffer (with LWS_PRE headroom), so pushing
-/// costs one lws_write per message and no allocation.
+/// 1000. Every message is the same preallocated buffer (with the frame-header headroom), so
+/// pushing costs one libwebsockets write per message and no allocation.
 final class PushBehavior: ConnectionBehavior {
     /// Messages up to this size go out as a single frame; larger ones are fragmented.
     static let frameLimit = 64 << 10

@@ -1,16 +1,14 @@
 // ServerConnection: the transport half of one websocket connection on the embedded server.
 //
 // It reassembles incoming fragments into whole messages, queues outgoing messages and writes
-// them frame by frame from LWS_CALLBACK_SERVER_WRITEABLE, and performs closes and drops the way
-// libwebsockets 4.1 needs them (close reason set in WRITEABLE, then return -1). What the
+// them frame by frame when the socket is writeable, and performs closes and drops the way
+// libwebsockets 4.1 needs them (close reason set in WRITEABLE, then close). What the
 // connection *does* with messages is its ConnectionBehavior (EchoBehavior, TickerBehavior, ...).
 // Everything here runs on the server's service thread, inside libwebsockets callbacks.
-internal import CLibWebSockets
-internal import CLWSShim
 
 /// The per-endpoint half of a connection: reacts to opening, messages, timers and free send slots.
 protocol ConnectionBehavior: AnyObject {
-    /// The handshake completed (LWS_CALLBACK_ESTABLISHED).
+    /// The handshake completed.
     func didOpen(_ connection: ServerConnection)
     /// A complete message arrived. `message` is owned by the behavior from now on.
     func didReceive(_ message: PayloadBuffer, isBinary: Bool, on connection: ServerConnection)
@@ -19,8 +17,8 @@ protocol ConnectionBehavior: AnyObject {
     func refill(_ connection: ServerConnection) -> Bool
     /// The timer set with `ServerConnection.setTimer` fired.
     func timerFired(_ connection: ServerConnection)
-    /// The connection is gone (LWS_CALLBACK_CLOSED or WSI_DESTROY, or the context is being
-    /// destroyed); called once. Nothing may be sent on it any more.
+    /// The connection is gone (closed, or the context is being destroyed); called once.
+    /// Nothing may be sent on it any more.
     func didClose(_ connection: ServerConnection)
 }
 
@@ -31,7 +29,7 @@ extension ConnectionBehavior {
     func didClose(_ connection: ServerConnection) {}
 }
 
-/// One open websocket connection. Created in ESTABLISHED, forgotten in CLOSED.
+/// One open websocket connection. Created when the handshake completes, forgotten when it closes.
 final class ServerConnection {
     /// Frame size for echoed messages: small enough that one write rarely overflows the socket.
     static let echoFrameLimit = 16 << 10
@@ -52,10 +50,10 @@ final class ServerConnection {
         let afterQueued: Bool
     }
 
-    let wsi: OpaquePointer
+    let wsi: ServerWSI
     private let behavior: any ConnectionBehavior
     /// permessage-deflate was negotiated. lws's deflater may keep reading our buffer after
-    /// lws_write returns and needs more WRITEABLEs to drain it; a second write in the same
+    /// the write returns and needs more WRITEABLEs to drain it; a second write in the same
     /// callback would be forced into a continuation frame. So with it: one frame per WRITEABLE.
     private let compressed: Bool
 
@@ -66,7 +64,7 @@ final class ServerConnection {
     private var queue = OutgoingQueue()
     /// The message being written, possibly halfway through its frames.
     private var current: OutgoingMessage?
-    /// The buffer of the last lws_write, kept alive until the next WRITEABLE (see `compressed`).
+    /// The buffer of the last frame written, kept alive until the next WRITEABLE (see `compressed`).
     private var lastWritten: PayloadBuffer?
     private var pendingClose: PendingClose?
     /// A close frame was requested from lws, or a drop: nothing more is sent or delivered.
@@ -76,7 +74,7 @@ final class ServerConnection {
     /// is cut under them.
     private(set) var messagesWritten = 0
 
-    init(wsi: OpaquePointer, behavior: any ConnectionBehavior, compressed: Bool) {
+    init(wsi: ServerWSI, behavior: any ConnectionBehavior, compressed: Bool) {
         self.wsi = wsi
         self.behavior = behavior
         self.compressed = compressed
@@ -84,12 +82,13 @@ final class ServerConnection {
 
     // MARK: Events from the callback
 
-    /// LWS_CALLBACK_ESTABLISHED.
+    /// The handshake completed.
     func open() {
         behavior.didOpen(self)
     }
 
-    /// LWS_CALLBACK_RECEIVE: one chunk of a message (a frame or part of one).
+    /// One chunk of a message (a frame or part of one).
+    @inline(__always)
     func receive(_ chunk: UnsafeRawBufferPointer, isFirst: Bool, isFinal: Bool, isBinary: Bool) {
         if isClosing { return }
         if isFirst {
@@ -114,31 +113,31 @@ final class ServerConnection {
         }
     }
 
-    /// LWS_CALLBACK_CLOSED or LWS_CALLBACK_WSI_DESTROY, whichever comes first.
+    /// The connection is gone.
     func closed() {
         behavior.didClose(self)
     }
 
-    /// LWS_CALLBACK_TIMER.
+    /// The connection's timer fired.
     func timer() {
         if isClosing { return }
         behavior.timerFired(self)
     }
 
-    /// LWS_CALLBACK_SERVER_WRITEABLE: closes if asked to, else writes frames while the socket
-    /// takes them. Returns the value for libwebsockets (-1 closes the connection).
-    func writeable() -> Int32 {
+    /// The socket is writeable: closes if asked to, else writes frames while the socket takes
+    /// them.
+    func writeable() -> ServerEvent.Outcome {
         // Any permessage-deflate drain of the previous write is finished by now.
         lastWritten = nil
         if isClosing {
             // lws may call once more after the close was requested: write nothing.
-            return 0
+            return .proceed
         }
         if let close = pendingClose, !close.afterQueued || (current == nil && queue.isEmpty) {
             isClosing = true
             var reason = Array(Self.utf8Prefix(close.reason, maxBytes: 123))
-            lwss_close_reason(wsi, Int32(close.code), &reason, reason.count)
-            return -1
+            wsi.setCloseReason(code: close.code, reason: &reason)
+            return .close
         }
 
         var frames = 0
@@ -155,11 +154,11 @@ final class ServerConnection {
                 break
             }
             if frames > 0,
-                compressed || frames >= Self.framesPerWriteable || lws_send_pipe_choked(wsi) != 0
+                compressed || frames >= Self.framesPerWriteable || wsi.isSendPipeChoked
             {
                 break
             }
-            guard writeFrame(of: &message) else { return -1 }
+            guard writeFrame(of: &message) else { return .close }
             frames += 1
             if message.remaining == 0 { messagesWritten += 1 }
             current = message.remaining > 0 ? message : nil
@@ -167,12 +166,12 @@ final class ServerConnection {
 
         if receivePaused, queuedBytes < Self.resumeReceiveBelow {
             receivePaused = false
-            lws_rx_flow_control(wsi, 1)
+            wsi.setReceiving(true)
         }
         if !drained || pendingClose != nil {
             requestWriteable()
         }
-        return 0
+        return .proceed
     }
 
     // MARK: Actions for behaviors and server commands
@@ -184,7 +183,7 @@ final class ServerConnection {
         queue.append(OutgoingMessage(buffer: buffer, length: length, isBinary: isBinary, frameLimit: frameLimit))
         if !receivePaused, queuedBytes > Self.pauseReceiveAbove {
             receivePaused = true
-            lws_rx_flow_control(wsi, 0)
+            wsi.setReceiving(false)
         }
         requestWriteable()
     }
@@ -213,28 +212,30 @@ final class ServerConnection {
     }
 
     /// Drops the TCP connection without a close frame, even if the socket is backed up: an
-    /// immediate lws timeout closes the socket on the next service pass.
+    /// immediate timeout closes the socket on the next service pass.
     func drop() {
         if isClosing { return }
         isClosing = true
         queue.removeAll()
         current = nil
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+        wsi.closeSocketSoon()
     }
 
-    /// Arms (or re-arms) the connection's timer; `LWS_CALLBACK_TIMER` follows.
+    /// Arms (or re-arms) the connection's timer; `timer()` follows.
     func setTimer(microseconds: Int64) {
-        lws_set_timer_usecs(wsi, lws_usec_t(microseconds))
+        wsi.setTimer(microseconds: microseconds)
     }
 
     /// Asks for a WRITEABLE callback (service thread only).
+    @inline(__always)
     func requestWriteable() {
-        _ = lws_callback_on_writable(wsi)
+        wsi.requestWriteable()
     }
 
     // MARK: Writing
 
     /// Writes the next frame of `message`. Returns false if lws reports a fatal error.
+    @inline(__always)
     private func writeFrame(of message: inout OutgoingMessage) -> Bool {
         if compressed, message.length == 0 {
             return writeUncompressedEmptyMessage(isBinary: message.isBinary)
@@ -242,13 +243,6 @@ final class ServerConnection {
         let chunk = min(message.remaining, message.frameLimit)
         let isFirst = !message.isStarted
         let isLast = message.sent + chunk == message.length
-        var flags =
-            isFirst
-            ? (message.isBinary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT).rawValue
-            : LWS_WRITE_CONTINUATION.rawValue
-        if !isLast {
-            flags |= LWS_WRITE_NO_FIN.rawValue
-        }
         let start = message.buffer.payload + message.sent
         let headroom = PayloadBuffer.headroom
         // lws writes the frame header into the `headroom` bytes before `start`. For later
@@ -258,13 +252,14 @@ final class ServerConnection {
             if isFirst == false {
                 saved.copyMemory(from: UnsafeRawBufferPointer(start: start - headroom, count: headroom))
             }
-            let result = lwss_write(wsi, start.assumingMemoryBound(to: UInt8.self), chunk, Int32(flags))
+            let result = wsi.writeFrame(
+                start, count: chunk, isFirst: isFirst, isFinal: isLast, isBinary: message.isBinary)
             if isFirst == false {
                 (start - headroom).copyMemory(from: saved.baseAddress!, byteCount: headroom)
             }
             return result
         }
-        if written < 0 {
+        if !written {
             return false
         }
         message.sent += chunk
@@ -275,12 +270,12 @@ final class ServerConnection {
     /// Sends an empty message as a raw, uncompressed frame (RSV1 clear, which RFC 7692 allows
     /// on a compressed connection). lws 4.1's permessage-deflate asserts, aborting the process,
     /// when asked to compress an empty message after any earlier message: zlib has nothing to
-    /// flush and the 4-byte tail it expects to trim is missing. LWS_WRITE_HTTP bypasses the
-    /// websocket framing and extensions but still goes through lws's partial-send buffering.
+    /// flush and the 4-byte tail it expects to trim is missing. A raw write bypasses the
+    /// websocket framing and extensions.
     private func writeUncompressedEmptyMessage(isBinary: Bool) -> Bool {
         let opcode: UInt8 = isBinary ? 0x2 : 0x1
         var frame: [UInt8] = [0x80 | opcode, 0x00] // FIN + opcode, unmasked, length 0
-        return lws_write(wsi, &frame, frame.count, LWS_WRITE_HTTP) >= 0
+        return wsi.writeRaw(&frame)
     }
 
     /// The longest prefix of `text` that fits in `maxBytes` UTF-8 bytes without splitting a

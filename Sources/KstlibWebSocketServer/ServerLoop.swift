@@ -165,7 +165,31 @@ final class ServerLoop: @unchecked Sendable {
 
     // MARK: Callback entry points (service thread)
 
-    /// LWS_CALLBACK_EVENT_WAIT_CANCELLED: executes the queued commands.
+    /// Acts on what libwebsockets reports (see ServerEvent).
+    func handle(_ event: ServerEvent, on wsi: ServerWSI) -> ServerEvent.Outcome {
+        switch event {
+        case .wokenUp:
+            drainCommands()
+        case .upgradeRequested:
+            return filter(wsi)
+        case .established:
+            return established(wsi)
+        case .received(let chunk, let isFirst, let isFinal, let isBinary):
+            connection(for: wsi)?.receive(chunk, isFirst: isFirst, isFinal: isFinal, isBinary: isBinary)
+        case .writeable:
+            return connection(for: wsi)?.writeable() ?? .proceed
+        case .timer:
+            connection(for: wsi)?.timer()
+        case .peerClosing(let code):
+            // A close frame without a code counts as 1005, as RFC 6455 reports it.
+            statistics.peerCloseCodes.withLock { $0.append(code ?? 1005) }
+        case .closed:
+            forget(wsi)
+        }
+        return .proceed
+    }
+
+    /// The loop was woken up: executes the queued commands.
     func drainCommands() {
         for command in service.takeWork() {
             switch command {
@@ -187,25 +211,25 @@ final class ServerLoop: @unchecked Sendable {
         }
     }
 
-    /// LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: accept only known endpoints, and nothing while
-    /// shutting down. Returns nonzero to refuse the upgrade, after an HTTP error response.
-    func filter(_ wsi: OpaquePointer) -> Int32 {
+    /// An upgrade request: accept only known endpoints, and nothing while shutting down.
+    /// Refuses with `.close`, after an HTTP error response.
+    func filter(_ wsi: ServerWSI) -> ServerEvent.Outcome {
         if shuttingDown {
             UpgradeRejection.send(status: 503, reason: "Service Unavailable", on: wsi)
-            return 1
+            return .close
         }
         guard let request = UpgradeRequest(wsi: wsi), Endpoint(path: request.path, query: request.query) != nil else {
             UpgradeRejection.send(status: 404, reason: "Not Found", on: wsi)
-            return 1
+            return .close
         }
-        return 0
+        return .proceed
     }
 
-    /// LWS_CALLBACK_ESTABLISHED: creates the connection and starts its endpoint.
-    func established(_ wsi: OpaquePointer) -> Int32 {
+    /// The handshake completed: creates the connection and starts its endpoint.
+    func established(_ wsi: ServerWSI) -> ServerEvent.Outcome {
         guard let request = UpgradeRequest(wsi: wsi),
             let endpoint = Endpoint(path: request.path, query: request.query)
-        else { return -1 }
+        else { return .close }
         let compressed = PermessageDeflate.configure(wsi)
         let address = Self.peerAddress(wsi)
         let opened = addressWindows.open(from: address, at: .now)
@@ -218,37 +242,36 @@ final class ServerLoop: @unchecked Sendable {
         } else if let chosen = self.behavior(for: endpoint, address: address) {
             behavior = chosen
         } else {
-            return -1
+            return .close
         }
         let connection = ServerConnection(wsi: wsi, behavior: behavior, compressed: compressed)
-        connections[wsi] = connection
+        connections[wsi.pointer] = connection
         statistics.open.add(1, ordering: .relaxed)
         statistics.accepted.add(1, ordering: .relaxed)
         connection.open()
-        return 0
+        return .proceed
     }
 
     /// The numeric address of `wsi`'s peer.
-    private static func peerAddress(_ wsi: OpaquePointer) -> String {
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard lws_get_peer_simple(wsi, &buffer, buffer.count) != nil else { return "unknown" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    private static func peerAddress(_ wsi: ServerWSI) -> String {
+        wsi.peerAddress ?? "unknown"
     }
 
-    /// LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION refused a client certificate.
+    /// The TLS handshake's client certificate check refused a certificate.
     func clientCertificateRejected(_ reason: String, code: Int) {
         statistics.rejectedClientCertificates.add(1, ordering: .relaxed)
         logger.debug("client certificate refused", metadata: ["reason": "\(reason)", "x509Error": "\(code)"])
     }
 
     /// The connection object of `wsi`, if it is an open websocket connection.
-    func connection(for wsi: OpaquePointer) -> ServerConnection? {
-        connections[wsi]
+    @inline(__always)
+    func connection(for wsi: ServerWSI) -> ServerConnection? {
+        connections[wsi.pointer]
     }
 
-    /// LWS_CALLBACK_CLOSED and LWS_CALLBACK_WSI_DESTROY: forgets `wsi`.
-    func forget(_ wsi: OpaquePointer) {
-        guard let connection = connections.removeValue(forKey: wsi) else { return }
+    /// The connection is gone: forgets `wsi`.
+    func forget(_ wsi: ServerWSI) {
+        guard let connection = connections.removeValue(forKey: wsi.pointer) else { return }
         let open = statistics.open.subtract(1, ordering: .relaxed).newValue
         statistics.lowestOpen.min(open, ordering: .relaxed)
         connection.closed()

@@ -1,10 +1,8 @@
 // UpgradeRequest: the path and query of a websocket upgrade, read from libwebsockets' header table.
 //
-// libwebsockets keeps the path in WSI_TOKEN_GET_URI (query stripped) and each query argument,
-// already URL-decoded ('+' becomes a space), as one fragment of WSI_TOKEN_HTTP_URI_ARGS.
-// The header table exists until the end of LWS_CALLBACK_ESTABLISHED; it is dropped right after.
-internal import CLibWebSockets
-internal import CLWSShim
+// libwebsockets keeps the path (query stripped) as one header token, and each query argument,
+// already URL-decoded ('+' becomes a space), as one fragment of another. The header table exists
+// until the end of the ESTABLISHED callback; it is dropped right after.
 
 /// The request line of an upgrade, as far as endpoint routing needs it.
 struct UpgradeRequest {
@@ -17,16 +15,16 @@ struct UpgradeRequest {
     private static let bufferSize = 8192
 
     /// Reads the request of `wsi`; nil when the header table is gone or has no GET URI.
-    /// Call only on the service thread, inside FILTER_PROTOCOL_CONNECTION or ESTABLISHED.
-    init?(wsi: OpaquePointer) {
+    /// Call only on the service thread, while the upgrade is filtered or established.
+    init?(wsi: ServerWSI) {
         var buffer = [CChar](repeating: 0, count: Self.bufferSize)
-        let length = lws_hdr_copy(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_GET_URI)
+        let length = wsi.copyRequestPath(into: &buffer)
         guard length > 0 else { return nil }
         path = Self.string(from: buffer)
 
         var query: [String: String] = [:]
-        var index: Int32 = 0
-        while lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index) >= 0 {
+        var index = 0
+        while wsi.copyQueryArgument(index, into: &buffer) {
             let argument = Self.string(from: buffer)
             let name: Substring
             let value: Substring

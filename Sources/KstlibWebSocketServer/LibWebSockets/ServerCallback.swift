@@ -2,8 +2,9 @@
 //
 // A global @convention(c) function (lws cannot take a closure with context). It finds its
 // ServerLoop through lws_context_user(lws_get_context(wsi)), the only lookup that also works for
-// the fake wsi of LWS_CALLBACK_EVENT_WAIT_CANCELLED, and forwards each reason it handles.
-// Reasons it does not handle go to lws_callback_http_dummy (e.g. plain HTTP requests get 404).
+// the fake wsi of LWS_CALLBACK_EVENT_WAIT_CANCELLED, translates each reason it handles into a
+// ServerEvent for the loop, and the loop's answer into lws's return value. Reasons it does not
+// handle go to lws_callback_http_dummy (e.g. plain HTTP requests get 404).
 internal import CLibWebSockets
 
 func embeddedServerCallback(
@@ -28,50 +29,39 @@ func embeddedServerCallback(
     // Unretained is safe: the context user is the ServerLoop whose service thread is making this
     // call, and that thread keeps the loop alive until after lws_context_destroy returns.
     let loop = Unmanaged<ServerLoop>.fromOpaque(owner).takeUnretainedValue()
+    let connection = ServerWSI(wsi)
 
+    let event: ServerEvent
     switch reason {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        loop.drainCommands()
+        _ = loop.handle(.wokenUp, on: connection)
         // Always 0: nonzero would close lws's event pipe and break lws_cancel_service.
         return 0
-
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return loop.filter(wsi)
-
+        // Nonzero refuses the upgrade.
+        return loop.handle(.upgradeRequested, on: connection) == .proceed ? 0 : 1
     case LWS_CALLBACK_ESTABLISHED:
-        return loop.established(wsi)
-
+        event = .established
     case LWS_CALLBACK_RECEIVE:
-        guard let connection = loop.connection(for: wsi) else { return 0 }
-        connection.receive(
+        event = .received(
             UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length),
-            isFirst: lws_is_first_fragment(wsi) != 0,
-            isFinal: lws_is_final_fragment(wsi) != 0,
-            isBinary: lws_frame_is_binary(wsi) != 0)
-        return 0
-
+            isFirst: connection.isFirstFragment,
+            isFinal: connection.isFinalFragment,
+            isBinary: connection.isBinaryFrame)
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return loop.connection(for: wsi)?.writeable() ?? 0
-
+        event = .writeable
     case LWS_CALLBACK_TIMER:
-        loop.connection(for: wsi)?.timer()
-        return 0
-
+        event = .timer
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        // The client's close frame: its first two bytes are the code (none means 1005).
+        // The client's close frame: its first two bytes are the code.
         let payload = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
-        loop.statistics.peerCloseCodes.withLock {
-            $0.append(payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005)
-        }
-        return 0
-
+        event = .peerClosing(code: payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil)
     case LWS_CALLBACK_CLOSED, LWS_CALLBACK_WSI_DESTROY:
-        loop.forget(wsi)
-        return 0
-
+        event = .closed
     default:
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
+    return loop.handle(event, on: connection) == .proceed ? 0 : -1
 }
 
 /// Logs why OpenSSL refused a client certificate (mutual TLS), with the server's logger.
