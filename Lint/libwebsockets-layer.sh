@@ -5,7 +5,8 @@
 # or type. Comments may name them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pattern='^[[:space:]]*(@[[:alnum:]_]+[[:space:]]+)?(internal |package |public )?import (CLibWebSockets|CLWSShim)\b|\b(lws_|lwss_|LWS_|LWSS_|WSI_TOKEN)[[:alnum:]_]*'
+# Matched against "line-number:code", hence the import's anchor after the number.
+pattern='^[0-9]+:[[:space:]]*(@[[:alnum:]_]+[[:space:]]+)?(internal |package |public )?import (CLibWebSockets|CLWSShim)\b|\b(lws_|lwss_|LWS_|LWSS_|WSI_TOKEN)[[:alnum:]_]*'
 found=0
 while IFS= read -r -d '' file; do
     case "$file" in */LibWebSockets/*) continue ;; esac
@@ -13,7 +14,7 @@ while IFS= read -r -d '' file; do
     hits=$(awk '
         /^[[:space:]]*\/\// { next }
         { line = $0; sub(/[[:space:]]\/\/[[:space:]].*$/, "", line); print FNR ":" line }
-    ' "$file" | grep -E "^[0-9]+:.*($pattern)" || true)
+    ' "$file" | grep -E "$pattern" || true)
     if [ -n "$hits" ]; then
         found=1
         printf '%s\n' "$hits" | sed "s|^|$file:|"

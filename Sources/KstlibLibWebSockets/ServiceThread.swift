@@ -1,8 +1,9 @@
 // One libwebsockets context and the one thread allowed to call into it.
-package import CLWSShim
 import Foundation
 import Synchronization
-package import CLibWebSockets
+// Package: ``createContext(_:)`` takes libwebsockets' creation info; the shim's module re-exports
+// libwebsockets' declarations, and Swift attributes them to it.
+package import CLWSShim
 
 /// A libwebsockets context, the thread that creates, services and destroys it, and the queue
 /// through which other threads reach that thread. The client's event loop and the embedded

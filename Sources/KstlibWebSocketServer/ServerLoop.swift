@@ -4,8 +4,6 @@ import Foundation
 import KstlibLibWebSockets
 import Logging
 import Synchronization
-internal import CLibWebSockets
-internal import CLWSShim
 
 /// A request from another thread, executed on the service thread.
 enum ServerCommand: Sendable {
