@@ -70,8 +70,8 @@ struct WSI {
     static let headroom = Int(LWSS_PRE)
 
     /// Writes `count` bytes of `storage` from `start` as `kind` (an ``LWSWriteKind`` value); the
-    /// `LWS_PRE` bytes before `start` must be free for the frame header. Returns what `lws_write`
-    /// returns: negative when the connection must close.
+    /// ``headroom`` bytes before `start` must be free for the frame header. Returns what
+    /// `lws_write` returns: negative when the connection must close.
     @inline(__always)
     func write(_ storage: inout [UInt8], from start: Int, count: Int, as kind: Int32) -> Int32 {
         storage.withUnsafeMutableBytes { raw in lwss_write(pointer, raw.baseAddress! + start, count, kind) }
