@@ -1,5 +1,8 @@
 // The libwebsockets callbacks a client connection acts on, translated into Swift values.
 internal import CLibWebSockets
+// Also the shim, which includes libwebsockets.h: where another module loads it first, the
+// callback constants resolve only with both imported.
+internal import CLWSShim
 
 /// One libwebsockets callback for a client connection, with its `user`, `in` and `len`
 /// arguments read the way that callback defines them.

@@ -1,5 +1,8 @@
 // The one C callback of the client context: finds the Swift object and hands over.
 internal import CLibWebSockets
+// Also the shim, which includes libwebsockets.h: where another module loads it first, the
+// callback constants resolve only with both imported.
+internal import CLWSShim
 
 /// The libwebsockets callback for every client connection.
 ///
