@@ -1,6 +1,5 @@
 // wss:// against the embedded server over TLS: trust roots, every verification failure and the
 // option that relaxes it, and mutual TLS. Certificates come from Support/TestCertificates.swift.
-import CLWSShim
 import Foundation
 import Testing
 @testable import KstlibWebSocket
@@ -267,7 +266,7 @@ import KstlibWebSocketServer
         let failure = try #require(error.lastError as? WebSocketHandshakeFailure, "\(error)")
         // TCP connected and the upgrade request went out; what came back was no HTTP answer (the
         // TLS server drops the plaintext request, usually with a reset).
-        let unanswered = [LWSS_PEER_HEALTHY, LWSS_PEER_CLOSED, LWSS_PEER_FAILED].map {
+        let unanswered = WSI.PeerState.allCases.map {
             LWSConnection.unansweredUpgrade(peer: $0, detail: failure.detail)
         }
         #expect(unanswered.contains(failure), "\(failure)")

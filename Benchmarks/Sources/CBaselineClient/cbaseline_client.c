@@ -2,8 +2,8 @@
 // callback that turns its events into whole messages and writeable slots for the workloads.
 //
 // The settings mirror KstlibWebSocket's transport (Transport/EventLoop.swift, ContextTables.swift,
-// LWSConnection.swift and LWSConnection+Callbacks.swift) so the comparison measures the Swift
-// layers, not a different libwebsockets configuration.
+// LibWebSockets/ClientConnectRequest.swift and LWSConnection+Callbacks.swift) so the comparison
+// measures the Swift layers, not a different libwebsockets configuration.
 #include "cbaseline_client.h"
 #include "cbaseline_process.h"
 

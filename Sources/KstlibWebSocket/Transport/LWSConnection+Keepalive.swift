@@ -1,23 +1,22 @@
 // Our own keepalive: a ping every interval, a distinct timeout when the pong does not come.
-internal import CLibWebSockets
 
 extension LWSConnection {
     /// Arms the first keepalive tick. libwebsockets' own keepalive is off (zeroed idle policy),
     /// because it hangs up without a close frame or a reason we could report.
-    func startKeepalive(wsi: OpaquePointer) {
+    func startKeepalive(wsi: WSI) {
         guard let interval = options.pingInterval, interval > .zero else { return }
-        lws_set_timer_usecs(wsi, interval.microseconds)
+        wsi.setTimer(after: interval)
     }
 
-    /// `LWS_CALLBACK_TIMER`: send the next ping, or give up on the last one.
-    func keepaliveTick(wsi: OpaquePointer) {
+    /// The connection's timer fired: send the next ping, or give up on the last one.
+    func keepaliveTick(wsi: WSI) {
         guard established, closeSent == nil, let interval = options.pingInterval else { return }
         // Reading paused for backpressure leaves pongs unread: a slow consumer is not a dead
         // network. The keepalive waits for reading to resume (whoever stalls the consumer gets
         // the full ping timeout once it catches up).
         if readingPaused {
             pingSentAt = nil
-            lws_set_timer_usecs(wsi, interval.microseconds)
+            wsi.setTimer(after: interval)
             return
         }
         let now = ContinuousClock.now
@@ -27,14 +26,14 @@ extension LWSConnection {
                 pingTimedOut = true
                 abortNow()
             } else {
-                lws_set_timer_usecs(wsi, (options.pingTimeout - waited).microseconds)
+                wsi.setTimer(after: options.pingTimeout - waited)
             }
             return
         }
         pingSentAt = now
         pingDue = true
         requestWritable()
-        lws_set_timer_usecs(wsi, min(interval, options.pingTimeout).microseconds)
+        wsi.setTimer(after: min(interval, options.pingTimeout))
     }
 
     /// `CLIENT_RECEIVE_PONG`: the round trip is measured from our ping; unsolicited pongs are ignored.
@@ -43,7 +42,7 @@ extension LWSConnection {
         pingSentAt = nil
         sink.transportPong(roundTrip: ContinuousClock.now - sentAt)
         if let wsi, let interval = options.pingInterval {
-            lws_set_timer_usecs(wsi, interval.microseconds)
+            wsi.setTimer(after: interval)
         }
     }
 }

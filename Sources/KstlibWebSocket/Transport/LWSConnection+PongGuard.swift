@@ -1,6 +1,4 @@
 // One pong for every ping, which libwebsockets alone does not give, without reading its logs.
-internal import CLibWebSockets
-internal import CLWSShim
 import Synchronization
 
 /// Why reading pauses after a ping, and how the ping is seen.
@@ -12,7 +10,7 @@ import Synchronization
 /// pong is out: libwebsockets checks flow control before each byte it parses and keeps the rest
 /// of the read in its buffer list.
 ///
-/// It gives no callback for a ping. What it does give is `LWS_CALLBACK_GET_THREAD_ID` whenever a
+/// It gives no callback for a ping. What it does give is its `GET_THREAD_ID` callback whenever a
 /// connection's poll events change; the parser's request for POLLOUT is such a change when
 /// POLLOUT was clear. So the guard keeps POLLOUT clear while libwebsockets parses, and treats a
 /// poll change it did not cause as "libwebsockets wants to write": a pong (or a close reply).
@@ -46,10 +44,6 @@ struct PongGuardState {
 }
 
 extension LWSConnection {
-    /// The rx-flow reason bit for "a pong is pending" (libwebsockets ANDs all reasons; bit 0
-    /// is its user boolean, which backpressure uses).
-    private static let pongPendingReason = Int32(1 << 1)
-
     /// Runs `body`, a call of ours that may change this connection's poll events.
     func ownPollChange(_ body: () -> Void) {
         pongGuard.ownChange = true
@@ -57,20 +51,20 @@ extension LWSConnection {
         body()
     }
 
-    /// `lws_callback_on_writable` now, as our own change.
-    func requestWritableNow(wsi: OpaquePointer) {
-        ownPollChange { _ = lws_callback_on_writable(wsi) }
+    /// Asks libwebsockets for WRITEABLE now, as our own change.
+    func requestWritableNow(wsi: WSI) {
+        ownPollChange { wsi.requestWritable() }
         pongGuard.writableRequested = true
     }
 
     /// `GET_THREAD_ID`: this connection's poll events changed (service thread).
-    func pollChanged(wsi: OpaquePointer) {
+    func pollChanged(wsi: WSI) {
         if pongGuard.ownChange { return }
         guard options.guardsPongs, PongGuardCapability.isUsable, established, !pongGuard.writableRequested,
             !pongGuard.holding, closeSent == nil, failingClose == nil, !ended
         else { return }
         pongGuard.holding = true
-        ownPollChange { lws_rx_flow_control(wsi, Int32(LWS_RXFLOW_REASON_APPLIES) | Self.pongPendingReason) }
+        ownPollChange { wsi.pauseReading(.pongPending) }
         // The parser has just set POLLOUT: this request only records that it is set.
         requestWritableNow(wsi: wsi)
     }
@@ -96,9 +90,7 @@ extension LWSConnection {
         if pongGuard.releaseQueued {
             pongGuard.releaseQueued = false
             pongGuard.holding = false
-            ownPollChange {
-                lws_rx_flow_control(wsi, Int32(LWS_RXFLOW_REASON_APPLIES_ENABLE) | Self.pongPendingReason)
-            }
+            ownPollChange { wsi.resumeReading(.pongPending) }
             pongGuard.writableQueued = true
         }
         if pongGuard.writableQueued {

@@ -1,15 +1,12 @@
 // Reassembly of incoming fragments into whole, validated messages.
-internal import CLibWebSockets
-internal import CLWSShim
 
 extension LWSConnection {
     /// Handles one `CLIENT_RECEIVE` chunk (service thread).
-    func receive(wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+    func receive(wsi: WSI, chunk: UnsafeRawBufferPointer) -> Int32 {
         // After we decided to fail the connection, the rest of the message is noise.
         guard failingClose == nil, closeSent == nil else { return 0 }
-        let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
-        let first = lws_is_first_fragment(wsi) != 0
-        let last = lws_is_final_fragment(wsi) != 0
+        let first = wsi.isFirstFragment
+        let last = wsi.isFinalFragment
         if rxTentativelyComplete {
             if first {
                 deliverTentativeMessage()
@@ -20,7 +17,7 @@ extension LWSConnection {
             }
         }
         if first {
-            rxBinary = lws_frame_is_binary(wsi) != 0
+            rxBinary = wsi.frameIsBinary
             rxValidator.reset()
             rxBuffer = []
         }
@@ -48,7 +45,7 @@ extension LWSConnection {
             // The common case: the whole message in one callback, one copy.
             message = rxBinary ? .binary(Array(chunk)) : .text(String(decoding: chunk, as: UTF8.self))
         } else {
-            if first, let remaining = Optional(Int(lws_remaining_packet_payload(wsi))), remaining > 0 {
+            if first, let remaining = Optional(wsi.remainingFramePayload), remaining > 0 {
                 rxBuffer.reserveCapacity(min(chunk.count + remaining, options.maxMessageSize))
             }
             rxBuffer.append(contentsOf: chunk)
@@ -80,7 +77,7 @@ extension LWSConnection {
         received.removeAll(keepingCapacity: true)
         if !sink.transportReceived(batch) && !readingPaused, let wsi {
             readingPaused = true
-            ownPollChange { _ = lws_rx_flow_control(wsi, 0) }
+            ownPollChange { wsi.pauseReading(.backpressure) }
         }
     }
 
@@ -112,25 +109,24 @@ extension LWSConnection {
     /// (no room for a code) and a reason that is not UTF-8 must fail the connection (RFC 6455
     /// 5.5.1, 7.1.6); libwebsockets would echo them. Returning nonzero skips its echo, and our
     /// own close goes out directly, as for framing violations.
-    func peerInitiatedClose(wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+    func peerInitiatedClose(wsi: WSI, payload: UnsafeRawBufferPointer) -> Int32 {
         var violationFound: (WebSocketCloseCode, String)?
-        if length == 1 {
+        if payload.count == 1 {
             violationFound = (.protocolError, "close frame with a 1-byte payload")
-        } else if let input, length > 2 {
+        } else if payload.count > 2 {
             var validator = UTF8Validator()
-            let reason = UnsafeRawBufferPointer(start: input + 2, count: length - 2)
-            if !validator.feed(reason) || !validator.isComplete {
+            if !validator.feed(UnsafeRawBufferPointer(rebasing: payload[2...])) || !validator.isComplete {
                 violationFound = (.invalidFramePayloadData, "close reason is not valid UTF-8")
             }
         }
         guard let (code, what) = violationFound else {
             deliverTentativeMessage()
-            peerClose = Self.parseClosePayload(input, length)
+            peerClose = Self.parseClosePayload(payload)
             return 0
         }
         violation = WebSocketProtocolError(
             "the server sent an invalid close frame", protocolError: what, closeCode: code)
-        _ = lwss_write_raw_close(wsi, code.rawValue)
+        wsi.writeRawClose(code.rawValue)
         return -1
     }
 }

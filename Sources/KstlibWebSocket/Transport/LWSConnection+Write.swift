@@ -1,6 +1,4 @@
 // Writing queued frames when libwebsockets says the socket can take them.
-internal import CLibWebSockets
-internal import CLWSShim
 
 extension LWSConnection {
     /// Largest frame we write at once; bigger messages go out as continuation frames, so one
@@ -8,15 +6,15 @@ extension LWSConnection {
     static let maxFramePayload = 32 * 1024
 
     /// Handles `CLIENT_WRITEABLE` (service thread). Returns -1 to close after a close reason.
-    func writeable(wsi: OpaquePointer) -> Int32 {
+    func writeable(wsi: WSI) -> Int32 {
         writeableArrived()
         let status = writeQueued(wsi: wsi)
         // A partial write stays in libwebsockets' buffer, and it sets POLLOUT to flush it.
-        if lws_partial_buffered(wsi) != 0 { pongGuard.writableRequested = true }
+        if wsi.hasPartialWrite { pongGuard.writableRequested = true }
         return status
     }
 
-    private func writeQueued(wsi: OpaquePointer) -> Int32 {
+    private func writeQueued(wsi: WSI) -> Int32 {
         // The extra WRITEABLE that may follow our close: write nothing (a second -1 kills TCP).
         guard closeSent == nil else { return 0 }
         // By now libwebsockets has finished draining the compressor from the last buffer.
@@ -27,18 +25,15 @@ extension LWSConnection {
         if pingDue {
             pingDue = false
             var ping = OutgoingFrame(kind: .ping, payload: EmptyCollection())
-            let status = ping.storage.withUnsafeMutableBytes { raw in
-                lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom, 0, LWSWriteKind.ping)
-            }
-            if status < 0 { return -1 }
+            if wsi.write(&ping.storage, from: OutgoingFrame.headroom, count: 0, as: LWSWriteKind.ping) < 0 { return -1 }
         }
         takeOutbox()
         // WRITEABLE means the socket takes data and libwebsockets has flushed what it buffered:
-        // the first frame goes out unasked. `lws_send_pipe_choked` is a poll(2) of its own,
+        // the first frame goes out unasked. The choked check is a poll(2) of its own,
         // one syscall per message on a round trip, so it guards only the frames after it.
         var first = true
         while writeHead < writing.count {
-            if !first && lws_send_pipe_choked(wsi) != 0 {
+            if !first && wsi.sendPipeChoked {
                 requestWritable()
                 return 0
             }
@@ -64,20 +59,19 @@ extension LWSConnection {
     }
 
     /// Writes the next fragment of the data frame at `index`, in place behind its headroom.
-    private func writeFragment(wsi: OpaquePointer, index: Int) -> Int {
+    private func writeFragment(wsi: WSI, index: Int) -> Int {
         let total = writing[index].payloadCount
         if total == 0 && compressionActive {
             return writeEmptyUncompressed(wsi: wsi, text: writing[index].kind == .text)
         }
         let offset = writing[index].written
         let count = min(total - offset, Self.maxFramePayload)
-        let initial = writing[index].kind == .text ? LWSWriteKind.text : LWSWriteKind.binary
-        let flags = lwss_write_ws_flags(initial, offset == 0 ? 1 : 0, offset + count == total ? 1 : 0)
+        let kind = LWSWriteKind.fragment(
+            text: writing[index].kind == .text, first: offset == 0, last: offset + count == total)
         // The bytes before `offset` are already on the wire, so libwebsockets may reuse them as
         // headroom for this fragment's header.
-        let status = writing[index].storage.withUnsafeMutableBytes { raw in
-            Int(lwss_write(wsi, raw.baseAddress! + OutgoingFrame.headroom + offset, count, flags))
-        }
+        let status = Int(
+            wsi.write(&writing[index].storage, from: OutgoingFrame.headroom + offset, count: count, as: kind))
         writing[index].written = offset + count
         return status
     }
@@ -85,25 +79,20 @@ extension LWSConnection {
     /// An empty message on a deflate connection goes out as a plain, uncompressed frame (RSV1
     /// clear, which RFC 7692 allows): libwebsockets 4.1 aborts the process on an empty
     /// compressed write after an earlier message (its deflate flush has no 4-byte tail to trim).
-    private func writeEmptyUncompressed(wsi: OpaquePointer, text: Bool) -> Int {
+    private func writeEmptyUncompressed(wsi: WSI, text: Bool) -> Int {
         let mask = UInt32.random(in: .min ... .max)
         var frame: [UInt8] = [
             text ? 0x81 : 0x82, 0x80, UInt8(truncatingIfNeeded: mask >> 24),
             UInt8(truncatingIfNeeded: mask >> 16), UInt8(truncatingIfNeeded: mask >> 8),
             UInt8(truncatingIfNeeded: mask),
         ]
-        let status = frame.withUnsafeMutableBufferPointer { buffer in
-            Int(lwss_write(wsi, buffer.baseAddress, buffer.count, LWSWriteKind.http))
-        }
+        let status = Int(wsi.write(&frame, from: 0, count: frame.count, as: LWSWriteKind.http))
         writing[writeHead].written = 0
         return status
     }
 
-    private func sendClose(wsi: OpaquePointer, code: WebSocketCloseCode, reason: String) -> Int32 {
-        var reasonBytes = Array(reason.utf8.prefix(123))
-        reasonBytes.withUnsafeMutableBufferPointer { buffer in
-            lwss_close_reason(wsi, Int32(code.rawValue), buffer.baseAddress, buffer.count)
-        }
+    private func sendClose(wsi: WSI, code: WebSocketCloseCode, reason: String) -> Int32 {
+        wsi.setCloseReason(code.rawValue, reason: Array(reason.utf8.prefix(123)))
         closeSent = (code, reason)
         writing = []
         writeHead = 0

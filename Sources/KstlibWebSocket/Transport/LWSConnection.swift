@@ -1,6 +1,4 @@
 // One client connection as libwebsockets sees it: the transport's unit of work.
-internal import CLibWebSockets
-internal import CLWSShim
 import Foundation
 import Synchronization
 
@@ -54,7 +52,7 @@ final class LWSConnection: @unchecked Sendable {
 
     // MARK: Service-thread state
     var loop: EventLoop?
-    var wsi: OpaquePointer?
+    var wsi: WSI?
     var established = false
     var ended = false
     var handshakeFailure: WebSocketHandshakeFailure?
@@ -80,7 +78,7 @@ final class LWSConnection: @unchecked Sendable {
     /// `CLIENT_APPEND_HANDSHAKE_HEADER` came: TCP (and TLS) are up, the upgrade request is going out.
     var requestSent = false
     /// permessage-deflate was negotiated: libwebsockets may keep reading our buffer after
-    /// `lws_write` returns (it drains the compressor on later POLLOUTs, before our next
+    /// a write returns (it drains the compressor on later POLLOUTs, before our next
     /// WRITEABLE), so only one data write per WRITEABLE and the buffer is kept until the next.
     var compressionActive = false
     var retainedForDeflate: OutgoingFrame?
@@ -148,34 +146,25 @@ final class LWSConnection: @unchecked Sendable {
 
     // MARK: Service thread
 
-    /// Calls `lws_client_connect_via_info`; callbacks may run re-entrantly inside it.
+    /// Hands the connection to libwebsockets; callbacks may run re-entrantly inside.
     func start(on loop: EventLoop, context: OpaquePointer) {
-        let strings = CStringArena()
-        defer { strings.free() }
         let url = options.url
-        var info = lws_client_connect_info()
-        info.context = context
-        info.address = strings.copy(options.address)
-        info.port = Int32(url.port)
-        info.path = strings.copy(url.pathAndQuery)
-        info.host = strings.copy(url.hostHeader)
-        info.origin = options.origin.map(strings.copy)
-        info.protocol = options.subprotocols.isEmpty ? nil : strings.copy(options.subprotocols.joined(separator: ", "))
-        info.local_protocol_name = loop.protocolName(compressionOffered: options.compression.enabled)
+        let vhost: OpaquePointer
         switch loop.vhost(for: options.vhost, context: context) {
-        case .success(let vhost): info.vhost = vhost
+        case .success(let found): vhost = found
         case .failure(let failure):
             failToStart(failure)
             return
         }
-        info.ssl_connection = Self.connectionFlags(secure: url.secure, insecure: options.insecure)
-        info.retry_and_idle_policy = loop.idlePolicy
-        // Unretained: `loop.register` holds the connection until WSI_DESTROY (see EventLoopCallback).
-        info.opaque_user_data = Unmanaged.passUnretained(self).toOpaque()
+        let request = ClientConnectRequest(
+            address: options.address, port: url.port, path: url.pathAndQuery, host: url.hostHeader,
+            origin: options.origin,
+            subprotocols: options.subprotocols.isEmpty ? nil : options.subprotocols.joined(separator: ", "),
+            secure: url.secure, insecure: options.insecure, compressionOffered: options.compression.enabled)
+        // The handle holds the connection unretained: the loop's table holds it until WSI_DESTROY.
         loop.register(self)
-        let result = lws_client_connect_via_info(&info)
-        if result == nil && !ended {
-            // No callback follows a NULL return (fd table full, bad address).
+        if !request.connect(self, loop: loop, context: context, vhost: vhost) && !ended {
+            // No callback follows a refusal (fd table full, bad address).
             handshakeFailure =
                 handshakeFailure
                 ?? WebSocketHandshakeFailure(
@@ -194,20 +183,6 @@ final class LWSConnection: @unchecked Sendable {
         finish()
     }
 
-    /// `LCCSCF_*` flags: TLS on for wss, redirects never followed silently, relaxations opt-in.
-    static func connectionFlags(secure: Bool, insecure: TLSConfiguration.InsecureOptions) -> Int32 {
-        var flags = Int32(LCCSCF_HTTP_NO_FOLLOW_REDIRECT.rawValue)
-        guard secure else { return flags }
-        flags |= Int32(LCCSCF_USE_SSL.rawValue)
-        if insecure.contains(.allowSelfSigned) { flags |= Int32(LCCSCF_ALLOW_SELFSIGNED.rawValue) }
-        if insecure.contains(.allowUnknownIssuer) { flags |= Int32(LCCSCF_ALLOW_INSECURE.rawValue) }
-        if insecure.contains(.skipHostnameVerification) {
-            flags |= Int32(LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK.rawValue)
-        }
-        if insecure.contains(.allowExpired) { flags |= Int32(LCCSCF_ALLOW_EXPIRED.rawValue) }
-        return flags
-    }
-
     /// Asks for WRITEABLE; from inside a service pass the request waits for the pass to end,
     /// so that libwebsockets parses with POLLOUT clear (see ``PongGuardState``).
     func requestWritable() {
@@ -224,13 +199,13 @@ final class LWSConnection: @unchecked Sendable {
 
     func abortNow() {
         aborted = true
-        if let wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC) }
+        wsi?.kill()
     }
 
     func resumeNow() {
         guard readingPaused, let wsi else { return }
         readingPaused = false
-        ownPollChange { lws_rx_flow_control(wsi, 1) }
+        ownPollChange { wsi.resumeReading(.backpressure) }
         // libwebsockets asks for POLLOUT itself when it kept unread data: make that ours.
         requestWritableNow(wsi: wsi)
     }
@@ -250,7 +225,7 @@ final class LWSConnection: @unchecked Sendable {
         guard !ended else { return }
         handReceived()
         ended = true
-        if let wsi { lws_set_opaque_user_data(wsi, nil) }
+        wsi?.detachConnection()
         wsi = nil
         outbox.withLock {
             $0.ended = true
@@ -336,20 +311,5 @@ final class LWSConnection: @unchecked Sendable {
                 box.frames.removeAll(keepingCapacity: true)
             }
         }
-    }
-}
-
-/// C copies of Swift strings that live until `free()`; libwebsockets copies connect strings
-/// into its own storage, so they only need to outlive the connect call.
-final class CStringArena {
-    private var pointers: [UnsafeMutablePointer<CChar>] = []
-    func copy(_ text: String) -> UnsafePointer<CChar> {
-        let pointer = strdup(text)!
-        pointers.append(pointer)
-        return UnsafePointer(pointer)
-    }
-    func free() {
-        pointers.forEach { Glibc.free($0) }
-        pointers = []
     }
 }

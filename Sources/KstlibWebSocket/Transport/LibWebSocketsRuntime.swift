@@ -1,6 +1,4 @@
 // Which libwebsockets the process runs on, and which of our guarantees hold on it.
-internal import CLibWebSockets
-internal import CLWSShim
 import Logging
 import Synchronization
 
@@ -47,8 +45,8 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
     /// has yet: ``pingReplies`` is learnt when libwebsockets first services its context.
     public static var current: LibWebSocketsRuntime {
         if PongGuardCapability.verdict == nil { _ = EventLoop.shared }
-        let loaded = String(cString: lws_get_library_version())
-        let compiled = String(cString: lwss_compiled_version())
+        let loaded = LWSLibrary.loadedVersion
+        let compiled = LWSLibrary.compiledVersion
         let replies: PingReplies =
             switch PongGuardCapability.verdict {
             case true?: .everyPing
@@ -58,7 +56,7 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
         return LibWebSocketsRuntime(
             version: loaded, compiledVersion: compiled,
             incompatibility: incompatibility(loaded: loaded, compiled: compiled), pingReplies: replies,
-            keepsEveryResponseHeader: lwss_custom_header_names(nil, nil, 0) == 0, reportsProtocolViolations: true)
+            keepsEveryResponseHeader: LWSLibrary.listsCustomHeaders, reportsProtocolViolations: true)
     }
 
     /// The oldest libwebsockets the library is verified on. 4.0 builds, but its keepalive pongs
@@ -66,7 +64,7 @@ public struct LibWebSocketsRuntime: Sendable, Equatable {
     static let oldestSupported = (major: 4, minor: 1)
 
     /// Why connections are refused on this library, or nil. A library whose major.minor differs
-    /// from the headers' has other struct layouts and another `LWS_PRE` (using it would corrupt
+    /// from the headers' has other struct layouts and another write headroom (using it would corrupt
     /// memory); one older than ``oldestSupported`` breaks guarantees the library makes.
     static func incompatibility(loaded: String, compiled: String) -> String? {
         func majorMinor(_ version: String) -> [Int] {

@@ -1,5 +1,5 @@
 // Routes libwebsockets' own log lines into swift-log.
-internal import CLWSShim
+import Foundation
 import Logging
 
 /// Hands libwebsockets' log lines to swift-log under the label `kstlib.websocket.libwebsockets`.
@@ -9,14 +9,14 @@ import Logging
 /// libwebsockets level mask (for example `15` for ERR|WARN|NOTICE|INFO) to see more. Nothing
 /// else is enabled: no guarantee of ours reads a log line, and a Release build of libwebsockets
 /// has no INFO lines to read. The level is process-wide (libwebsockets keeps one): a host
-/// application that sets its own with `lws_set_log_level` after us wins.
+/// application that sets its own level after us wins.
 enum LogBridge {
     static let logger = Logger(label: "kstlib.websocket.libwebsockets")
 
     /// Installs the hook once, before the first context is created (the level is process-global).
     static let install: Void = {
         let mask = ProcessInfo.processInfo.environment["KSTLIB_LWS_LOG"].flatMap { Int32($0) } ?? 1
-        lwss_install_log(mask, logBridgeSink)
+        LWSLibrary.installLogHook(forwarding: mask)
     }()
 
     /// libwebsockets' ERR lines become `notice`: they accompany failures (a refused port, a
@@ -30,14 +30,11 @@ enum LogBridge {
         default: return .debug
         }
     }
-}
 
-import Foundation
-
-/// The C-callable sink; a file-level function because C function pointers cannot capture.
-private func logBridgeSink(_ level: Int32, _ line: UnsafePointer<CChar>?) {
-    guard let line else { return }
-    var text = String(cString: line)
-    while text.last == "\n" || text.last == "\r" { text.removeLast() }
-    LogBridge.logger.log(level: LogBridge.level(for: level), "\(text)")
+    /// One line from the hook, at libwebsockets' level `lwsLevel`.
+    static func forward(level lwsLevel: Int32, line: String) {
+        var text = line
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        logger.log(level: level(for: lwsLevel), "\(text)")
+    }
 }

@@ -1,10 +1,9 @@
-// A message waiting to be written, already laid out the way lws_write wants it.
-internal import CLWSShim
+// A message waiting to be written, already laid out the way libwebsockets' write wants it.
 
 /// One queued write: a data message, a ping, or the close that ends the queue.
 ///
-/// Data is copied exactly once, from the caller's value into `storage`, behind `LWS_PRE` bytes of
-/// headroom; libwebsockets writes the frame header into that headroom and masks in place.
+/// Data is copied exactly once, from the caller's value into `storage`, behind the headroom
+/// libwebsockets asks for; it writes the frame header into that headroom and masks in place.
 struct OutgoingFrame: Sendable {
     enum Kind: Sendable, Equatable {
         case text, binary, ping
@@ -12,7 +11,7 @@ struct OutgoingFrame: Sendable {
     }
 
     let kind: Kind
-    /// `LWS_PRE` bytes of headroom followed by the payload.
+    /// ``headroom`` bytes followed by the payload.
     var storage: [UInt8]
     /// How much of the payload has been written (messages go out in fragments).
     var written = 0
@@ -21,7 +20,7 @@ struct OutgoingFrame: Sendable {
     /// ``LWSConnection/pendingBytes``).
     var acceptedThrough = 0
 
-    static let headroom = Int(LWSS_PRE)
+    static let headroom = WSI.headroom
 
     var payloadCount: Int { storage.count - Self.headroom }
 

@@ -1,5 +1,4 @@
 // The bytes of one replay connection: a TCP socket, or a TLS session over it.
-internal import CLWSShim
 import Foundation
 #if canImport(Glibc)
     import Glibc
@@ -17,13 +16,13 @@ final class ReplayChannel {
     }
 
     private let fd: Int32
-    private var tls: OpaquePointer?
+    private var tls: ReplayTLSSession?
 
     /// Takes ownership of the connected socket `fd`.
     init(fd: Int32) { self.fd = fd }
 
     deinit {
-        if let tls { lwss_tls_free(tls) }
+        tls = nil // the session goes before its socket
         close(fd)
     }
 
@@ -33,45 +32,23 @@ final class ReplayChannel {
         _ settings: VhostSettings, serverName: String, insecure: TLSConfiguration.InsecureOptions,
         until deadline: ContinuousClock.Instant
     ) -> String? {
-        let strings = CStringArena()
-        defer { strings.free() }
-        var c = lwss_tls_settings()
-        c.server_name = strings.copy(serverName)
-        c.use_system_store = settings.excludeSystemTrustStore ? 0 : 1
         let roots = settings.trustRoots.compactMap(Self.text(of:)).joined(separator: "\n")
-        if !roots.isEmpty {
-            c.ca_pem = strings.copy(roots)
-            c.ca_pem_len = roots.utf8.count
+        switch ReplayTLSSession.handshake(
+            fd: fd, serverName: serverName, trustRoots: roots, settings: settings, insecure: insecure,
+            milliseconds: Self.milliseconds(until: deadline))
+        {
+        case .success(let session):
+            tls = session
+            return nil
+        case .failure(let failure):
+            return failure.reason
         }
-        if let identity = settings.clientIdentity {
-            switch identity.certificate {
-            case .file(let path): c.cert_file = strings.copy(path)
-            case .pem(let text):
-                c.cert_pem = strings.copy(text)
-                c.cert_pem_len = text.utf8.count
-            }
-            switch identity.privateKey {
-            case .file(let path): c.key_file = strings.copy(path)
-            case .pem(let text):
-                c.key_pem = strings.copy(text)
-                c.key_pem_len = text.utf8.count
-            }
-        }
-        c.allow_self_signed = insecure.contains(.allowSelfSigned) ? 1 : 0
-        c.allow_unknown_issuer = insecure.contains(.allowUnknownIssuer) ? 1 : 0
-        c.allow_expired = insecure.contains(.allowExpired) ? 1 : 0
-        c.skip_name_check = insecure.contains(.skipHostnameVerification) ? 1 : 0
-        var error = [CChar](repeating: 0, count: 512)
-        tls = lwss_tls_connect(fd, &c, Self.milliseconds(until: deadline), &error, error.count)
-        return tls == nil ? String(cBuffer: error) : nil
     }
 
     /// Sends every byte before the deadline.
     func write(_ bytes: [UInt8], until deadline: ContinuousClock.Instant) -> Bool {
         if let tls {
-            return bytes.withUnsafeBytes {
-                lwss_tls_write(tls, $0.baseAddress, $0.count, Self.milliseconds(until: deadline))
-            } == 0
+            return tls.write(bytes, milliseconds: Self.milliseconds(until: deadline))
         }
         var sent = 0
         while sent < bytes.count {
@@ -92,15 +69,7 @@ final class ReplayChannel {
     /// Reads what has come into `buffer`, waiting until the deadline at most.
     func read(into buffer: inout [UInt8], until deadline: ContinuousClock.Instant) -> Read {
         if let tls {
-            let count = buffer.withUnsafeMutableBytes {
-                lwss_tls_read(tls, $0.baseAddress, $0.count, Self.milliseconds(until: deadline))
-            }
-            switch count {
-            case 0: return .endOfStream
-            case -2: return .timedOut
-            case ..<0: return .failed
-            default: return .bytes(count)
-            }
+            return tls.read(into: &buffer, milliseconds: Self.milliseconds(until: deadline))
         }
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }

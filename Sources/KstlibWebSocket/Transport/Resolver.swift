@@ -7,7 +7,7 @@ import Foundation
 /// Resolves host names with `getaddrinfo` on a Dispatch worker, never on the event loop.
 ///
 /// libwebsockets 4.1 (built without async DNS) would call a blocking `getaddrinfo` inside
-/// `lws_client_connect_via_info`, stalling every connection of the process; and on failure it
+/// its connect call, stalling every connection of the process; and on failure it
 /// returns NULL with no callback. So the manager resolves first and hands libwebsockets a
 /// numeric address (the name still goes in `Host` and SNI).
 enum Resolver {

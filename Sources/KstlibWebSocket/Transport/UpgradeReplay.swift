@@ -115,8 +115,8 @@ enum UpgradeReplay {
         return nil
     }
 
-    /// The upgrade request as libwebsockets writes it (its `lws_generate_client_handshake`,
-    /// then the application's headers from `CLIENT_APPEND_HANDSHAKE_HEADER`), with `key`.
+    /// The upgrade request as libwebsockets writes it (its client handshake, then the
+    /// application's headers from `CLIENT_APPEND_HANDSHAKE_HEADER`), with `key`.
     static func request(for options: LWSConnection.Options, key: String) -> [UInt8] {
         var lines = [
             "GET \(options.url.pathAndQuery) HTTP/1.1", "Pragma: no-cache", "Cache-Control: no-cache",

@@ -3,8 +3,8 @@ import Foundation
 
 /// The parts of a `ws://` / `wss://` URL that the handshake needs.
 ///
-/// Parsed with `URLComponents` rather than `lws_parse_uri`, which writes into its input, keeps
-/// no error and silently turns a bad port into 0.
+/// Parsed with `URLComponents` rather than libwebsockets' URI parser, which writes into its
+/// input, keeps no error and silently turns a bad port into 0.
 struct WebSocketURL: Sendable, Equatable {
     let secure: Bool
     /// The host without IPv6 brackets.

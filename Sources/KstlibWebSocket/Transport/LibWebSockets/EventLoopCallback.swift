@@ -1,5 +1,7 @@
 // The one C callback of the client context: finds the Swift object and hands over.
 internal import CLibWebSockets
+// Also the shim, which includes libwebsockets.h: where another module loads it first, the
+// callback constants resolve only with both imported.
 internal import CLWSShim
 
 /// The libwebsockets callback for every client connection.
@@ -18,10 +20,11 @@ func eventLoopCallback(
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
     guard let wsi else { return 0 }
+    let handle = WSI(wsi)
     if reason == LWS_CALLBACK_GET_THREAD_ID {
         // All our libwebsockets calls run on the one service thread: any constant id will do.
-        if let raw = lws_get_opaque_user_data(wsi) {
-            Unmanaged<LWSConnection>.fromOpaque(raw).takeUnretainedValue().pollChanged(wsi: wsi)
+        if let connection = handle.connection {
+            connection.pollChanged(wsi: handle)
         } else {
             // The service-thread query, on a fake wsi (see PongGuardCapability).
             PongGuardCapability.answeredServiceThreadQuery()
@@ -34,7 +37,7 @@ func eventLoopCallback(
         Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue().drain(context: context)
         return 0
     }
-    guard let raw = lws_get_opaque_user_data(wsi) else { return 0 }
-    let connection = Unmanaged<LWSConnection>.fromOpaque(raw).takeUnretainedValue()
-    return connection.handle(reason, wsi: wsi, user: user, input: input, length: length)
+    guard let connection = handle.connection else { return 0 }
+    let event = ConnectionEvent(reason, wsi: handle, user: user, input: input, length: length)
+    return connection.handle(event, wsi: handle)
 }
