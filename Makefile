@@ -90,6 +90,7 @@ format:
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_SOURCES)
+	Lint/libwebsockets-layer.sh
 
 ## The DocC documentation of KstlibWebSocket (Sources/KstlibWebSocket/Documentation.docc), built
 ## in a folder of its own so it never invalidates `make test`'s build; any DocC warning fails it.
