@@ -106,8 +106,25 @@ final class SimulatedWorld: Sendable {
     /// The newest connection, settled.
     var connection: InMemoryConnection { transport.last! }
 
-    /// Stops the simulation thread.
-    func stop() { simulation.stop() }
+    /// Ends the world: force-closes the manager if it is still held, ends every sleep on the
+    /// clock until none is left, then stops the simulation thread once it has run what that
+    /// woke. A test may stop anywhere (a reconnect waiting, a call suspended); without this its
+    /// tasks would stay suspended for ever, holding the manager.
+    func stop() {
+        let manager = held.withLock { $0 }
+        simulation.execute { manager?.forceClose() }
+        cancelSleeps(rounds: 100)
+        simulation.stop()
+    }
+
+    /// Cancels the clock's sleeps on the simulation thread, after what is queued, and again
+    /// after what that wakes, while either is left (at most `rounds` times).
+    private func cancelSleeps(rounds: Int) {
+        simulation.execute { [self] in
+            let cancelled = clock.cancelSleeps()
+            if rounds > 1 && (cancelled > 0 || simulation.hasQueuedItems) { cancelSleeps(rounds: rounds - 1) }
+        }
+    }
 }
 
 /// A user call started in a ``SimulatedWorld``: its result once it returned.

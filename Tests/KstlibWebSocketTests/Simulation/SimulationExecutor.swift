@@ -43,6 +43,9 @@ final class SimulationExecutor: TaskExecutor, Sendable {
     /// Whether the caller runs on the simulation thread.
     var isCurrent: Bool { state.withLock { $0.thread }.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
 
+    /// Whether anything is queued (read on the simulation thread: what runs after the caller).
+    var hasQueuedItems: Bool { state.withLock { !$0.items.isEmpty } }
+
     /// How many items have run so far.
     var steps: Int { state.withLock { $0.steps } }
 
@@ -60,7 +63,7 @@ final class SimulationExecutor: TaskExecutor, Sendable {
         }
     }
 
-    /// Ends the thread once the queue is empty.
+    /// Ends the thread once the queue is empty (what is queued, and what that queues, still runs).
     func stop() {
         state.withLock { $0.stopped = true }
         signal()

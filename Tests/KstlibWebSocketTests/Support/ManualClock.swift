@@ -68,6 +68,19 @@ final class ManualClock: Clock, Sendable {
         due.forEach { $0.resume() }
     }
 
+    /// Ends every pending sleep with `CancellationError` and returns how many there were: when a
+    /// test is over, the tasks sleeping on this clock run to their end instead of staying
+    /// suspended for ever (which LeakSanitizer reports).
+    @discardableResult
+    func cancelSleeps() -> Int {
+        let sleeping = state.withLock { state in
+            defer { state.sleepers = [:] }
+            return state.sleepers.values.map(\.continuation)
+        }
+        sleeping.forEach { $0.resume(throwing: CancellationError()) }
+        return sleeping.count
+    }
+
     /// How many sleeps are pending.
     var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
 
