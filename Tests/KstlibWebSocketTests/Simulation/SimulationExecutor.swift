@@ -20,6 +20,9 @@ final class SimulationExecutor: TaskExecutor, Sendable {
         var items: [Item] = []
         var running = false
         var stopped = false
+        /// The thread has ended: items pushed from now on (a manager freed after the test, its
+        /// tasks ending) run on Dispatch's pool.
+        var exited = false
         var idleWaiters: [(continuation: CheckedContinuation<Bool, Never>, deadline: Int)] = []
         var thread: pthread_t?
         /// Items run so far, to catch a run that never goes idle.
@@ -70,8 +73,19 @@ final class SimulationExecutor: TaskExecutor, Sendable {
     }
 
     private func push(_ item: Item) {
-        state.withLock { $0.items.append(item) }
-        signal()
+        let late = state.withLock { state -> Bool in
+            guard !state.exited else { return true }
+            state.items.append(item)
+            return false
+        }
+        guard late else { return signal() }
+        let executor = asUnownedTaskExecutor()
+        DispatchQueue.global().async {
+            switch item {
+            case .job(let job): job.runSynchronously(on: executor)
+            case .body(let body): body()
+            }
+        }
     }
 
     private func signal() {
@@ -88,7 +102,11 @@ final class SimulationExecutor: TaskExecutor, Sendable {
             while state.withLock({ $0.items.isEmpty && !$0.stopped }) { wake.wait() }
             wake.unlock()
             let item = state.withLock { state -> Item? in
-                guard !state.items.isEmpty else { return nil }
+                // Empty here only once stopped (the wait above ends for nothing else).
+                guard !state.items.isEmpty else {
+                    state.exited = true
+                    return nil
+                }
                 state.running = true
                 state.steps += 1
                 return state.items.removeFirst()
