@@ -26,7 +26,13 @@ struct Session {
     /// arrives; `false` when it ended on an error (already reported).
     func run(subscriptions: [String], readInput: Bool, count: Int?) async -> Bool {
         let signals = Self.closeOnSignals(manager)
-        defer { signals.forEach { $0.cancel() } }
+        // The handlers hold the manager: let go of them now, not whenever Dispatch gets to it.
+        defer {
+            signals.forEach {
+                $0.setEventHandler(handler: nil)
+                $0.cancel()
+            }
+        }
         do {
             try await manager.connect()
             if !subscriptions.isEmpty { try await manager.subscribe(subscriptions) }
@@ -35,7 +41,23 @@ struct Session {
             return false
         }
         let input = readInput ? Task { [manager] in await Self.send(StandardInputLines.stream(), to: manager) } : nil
-        defer { input?.cancel() }
+        let streamed = await show(count: count)
+        // Ended, not just cancelled: nothing of the session outlives `run` (a cancelled read of
+        // standard input returns at once).
+        input?.cancel()
+        await input?.value
+        guard streamed else {
+            await manager.close()
+            return false
+        }
+        await manager.close()
+        MessagePrinter.event("closed (\(manager.lastClose?.description ?? "no close frame"))")
+        return true
+    }
+
+    /// Prints the messages until the stream ends or `count` were printed; `false` on an error
+    /// (reported).
+    private func show(count: Int?) async -> Bool {
         var printed = 0
         do {
             for try await message in manager.stream() {
@@ -43,14 +65,11 @@ struct Session {
                 printed += 1
                 if let count, printed >= count { break }
             }
+            return true
         } catch {
             MessagePrinter.event("error: \(error)")
-            await manager.close()
             return false
         }
-        await manager.close()
-        MessagePrinter.event("closed (\(manager.lastClose?.description ?? "no close frame"))")
-        return true
     }
 
     /// Sends every line, then closes with 1000 at the end of input.
