@@ -94,6 +94,27 @@ import KstlibWebSocketServer
         #expect(await waitUntil { server.connectionCount == 0 })
     }
 
+    /// A connect the stopped loop refuses leaves nothing behind: the connection it made, which
+    /// never started, does not keep its link, its send gate or the loop alive.
+    @Test func aConnectRefusedByAStoppedLoopLeavesNothingBehind() async throws {
+        let loopReference = WeakReference<EventLoop>()
+        let managerReference = WeakReference<WebSocketManager>()
+        do {
+            let loop = EventLoop()
+            loopReference.value = loop
+            loop.shutdown()
+            let manager = WebSocketManager(
+                url: "ws://127.0.0.1:9/", configuration: testConfiguration(), clock: ContinuousClock(), loop: loop)
+            managerReference.value = manager
+            let refused = try await #require(throws: WebSocketConnectionError.self) {
+                try await within(.seconds(15)) { try await manager.connect() }
+            }
+            #expect((refused.lastError as? WebSocketHandshakeFailure)?.kind == .unavailable)
+        }
+        #expect(await waitUntil { managerReference.value == nil }, "the manager was kept alive")
+        #expect(await waitUntil { loopReference.value == nil }, "the stopped loop was kept alive")
+    }
+
     /// Managers dropped without `close()` after their loop was destroyed are freed without a crash
     /// (their `deinit` talks to a loop that has stopped).
     @Test func droppingManagersAfterTheirLoopWasDestroyed() async throws {

@@ -62,8 +62,12 @@ final class ConnectionLink: TransportSink {
     }
 
     /// Lets go of a connection that never started: the connection holds us as its sink, and
-    /// without an end (where ``transportEnded(_:)`` lets go) the two would keep each other alive.
-    func detach() { state.withLock { $0.connection = nil } }
+    /// without an end (where ``transportEnded(_:)`` lets go) the two would keep each other alive,
+    /// through our state and through the send gate.
+    func detach() {
+        state.withLock { $0.connection = nil }
+        gate.end()
+    }
 
     // MARK: Waiting for the handshake
 
