@@ -16,20 +16,22 @@ extension WebSocketManager {
             throw WebSocketConnectionError(
                 "invalid handshake request: \(invalid.reason)", url: url, attempts: 0, lastError: invalid)
         }
-        let proceed = try core.withLock { core -> Bool in
+        // Checked and moved to `connecting` under one lock: a close() in between would otherwise
+        // have the manager leave `closed`.
+        let woken = try core.withLock { core -> [CheckedContinuation<Bool, Never>]? in
             if core.isShutdown || core.state == .closed || core.state == .closing {
                 throw WebSocketConnectionError("the manager is closed", url: url, attempts: 0)
             }
-            if core.state == .connected { return false }
+            if core.state == .connected { return nil }
             guard core.state == .disconnected else {
                 throw WebSocketConnectionError("a connection attempt is already in progress", url: url, attempts: 0)
             }
             core.pendingReconnect?.cancel()
             core.pendingReconnect = nil
-            return true
+            return Self.transition(&core, to: .connecting)
         }
-        guard proceed else { return }
-        setState(.connecting)
+        guard let woken else { return }
+        woken.forEach { $0.resume(returning: true) }
         inbox.reopen()
         let attempts = configuration.autoReconnect ? max(1, configuration.maxReconnectAttempts) : 1
         do {

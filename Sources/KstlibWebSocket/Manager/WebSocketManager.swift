@@ -203,12 +203,6 @@ public final class WebSocketManager: Sendable {
         return woken
     }
 
-    /// Changes state under the lock and resumes waiters outside it.
-    func setState(_ next: ConnectionState) {
-        let woken = core.withLock { Self.transition(&$0, to: next) }
-        woken.forEach { $0.resume(returning: true) }
-    }
-
     var currentConnection: (any TransportConnection)? { core.withLock { $0.connection } }
 
     /// Starts a task of the manager's own, on the transport's task executor when it names one.
