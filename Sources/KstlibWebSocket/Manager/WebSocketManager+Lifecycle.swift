@@ -175,7 +175,7 @@ extension WebSocketManager {
             }
         }
         // A connection that outlived the waits above delivers nothing more.
-        if let link { stopDelivering(link) }
+        stopDelivering(link)
         inbox.end(.finished)
         await callbacks.finish(within: configuration.closeTimeout)
     }
@@ -190,7 +190,7 @@ extension WebSocketManager {
             core.generation += 1
             let connection = core.connection
             // Messages the loop reads before the abort takes effect are no longer delivered.
-            if let link = core.link { stopDelivering(link) }
+            stopDelivering(core.link)
             core.connection = nil
             core.link = nil
             // Recorded before the closed state can be seen (see connectionEnded).
@@ -249,7 +249,7 @@ extension WebSocketManager {
             let connection = core.connection
             if connection != nil {
                 // Its late messages and its end are no longer this manager's.
-                if let link = core.link { stopDelivering(link) }
+                stopDelivering(core.link)
                 core.connection = nil
                 core.link = nil
                 core.connectedAt = nil

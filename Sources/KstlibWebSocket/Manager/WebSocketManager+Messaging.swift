@@ -117,23 +117,26 @@ extension WebSocketManager {
             if state.merger == nil && !notOurs { state.recent.append(contentsOf: messages) }
             return (state.merger, notOurs)
         }
-        guard let merger else { return notOurs ? true : deliver(messages, pausing: link, unlessRetired: true) }
+        guard let merger else {
+            return notOurs ? true : deliver(messages, pausing: link, while: { !link.isRetired })
+        }
         var out: [WebSocketMessage] = []
         for message in messages {
             out +=
                 link === merger.old ? merger.fromOld(message) : link.standby === merger ? merger.fromNew(message) : []
         }
         if !out.isEmpty { rotation.withLock { state in state.recent.append(contentsOf: out) } }
-        let keepReading = deliver(out, pausing: link, unlessRetired: false)
+        let keepReading = deliver(out, pausing: link, while: { !merger.isAbandoned })
         if merger.isFinished { endRotation(merger) }
         return keepReading
     }
 
-    /// ``deliver(_:)`` for a batch `link` read: when the inbox asks for backpressure, `link`
-    /// is the connection to resume later (during a rotation it may not be the current one).
-    /// `unlessRetired`: nothing is delivered if `link` is retired before the batch is counted.
-    private func deliver(_ messages: [WebSocketMessage], pausing link: ConnectionLink, unlessRetired: Bool) -> Bool {
-        let keepReading = deliver(messages, unlessRetired: unlessRetired ? link : nil)
+    /// ``deliver(_:while:)`` for a batch `link` read: when the inbox asks for backpressure,
+    /// `link` is the connection to resume later (during a rotation it may not be the current one).
+    private func deliver(
+        _ messages: [WebSocketMessage], pausing link: ConnectionLink, while wanted: () -> Bool
+    ) -> Bool {
+        let keepReading = deliver(messages, while: wanted)
         if !keepReading { pausedLinks.withLock { if !$0.contains(where: { $0 === link }) { $0.append(link) } } }
         return keepReading
     }
@@ -149,36 +152,43 @@ extension WebSocketManager {
     }
 
     /// Hands messages to the application: statistics, `onMessage`, the inbox; one lock each
-    /// and one clock read for the whole batch. With `link`, the batch is dropped if the link is
-    /// retired before it is counted (see ``stopDelivering(_:)``).
-    func deliver(_ messages: [WebSocketMessage], unlessRetired link: ConnectionLink? = nil) -> Bool {
+    /// and one clock read for the whole batch. All of it happens under ``delivery``, and only
+    /// if `wanted()` still holds there (see ``stopDelivering(_:)``).
+    func deliver(_ messages: [WebSocketMessage], while wanted: () -> Bool = { true }) -> Bool {
         guard !messages.isEmpty else { return true }
         var bytes = 0
         for message in messages { bytes += message.byteCount }
         let now = time.date
-        let counted = statistics.withLock { stats in
-            if let link, link.isRetired { return false }
-            stats.messagesReceived += messages.count
-            stats.bytesReceived += bytes
-            stats.lastMessageTime = now
-            return true
+        return delivery.withLock { _ in
+            guard wanted() else { return true }
+            statistics.withLock { stats in
+                stats.messagesReceived += messages.count
+                stats.bytesReceived += bytes
+                stats.lastMessageTime = now
+            }
+            if let onMessage = configuration.onMessage {
+                for message in messages { callbacks.run { try await onMessage(message) } }
+            }
+            guard let metrics else { return inbox.push(messages) }
+            metrics.messagesReceived.increment(by: messages.count)
+            metrics.bytesReceived.increment(by: bytes)
+            return inbox.push(messages) { metrics.queueDepth.record($0) }
         }
-        guard counted else { return true }
-        if let onMessage = configuration.onMessage {
-            for message in messages { callbacks.run { try await onMessage(message) } }
-        }
-        guard let metrics else { return inbox.push(messages) }
-        metrics.messagesReceived.increment(by: messages.count)
-        metrics.bytesReceived.increment(by: bytes)
-        return inbox.push(messages) { metrics.queueDepth.record($0) }
     }
 
-    /// Retires `link` so that, once this returns, no batch it read is counted or delivered: the
-    /// retirement and a batch's counting take the same lock. (A batch is handed over whole, so
-    /// without it a `forceClose()` racing a delivery would let up to a batch through after it
-    /// returned.)
-    func stopDelivering(_ link: ConnectionLink) {
-        statistics.withLock { _ in link.retire() }
+    /// Retires `link` and abandons a rotation in progress so that, once this returns, nothing
+    /// either connection read is counted, given to `onMessage` or queued: a batch already under
+    /// way finishes first, since both take ``delivery``. (A batch is handed over whole: without
+    /// it, a `forceClose()` racing a delivery let up to a batch through after it returned, and
+    /// a rotation's new connection delivered until the rotation noticed.)
+    func stopDelivering(_ link: ConnectionLink?) {
+        let merger = delivery.withLock { _ -> RotationMerger? in
+            link?.retire()
+            guard let merger = rotation.withLock({ $0.merger }) else { return nil }
+            merger.abandon()
+            return merger
+        }
+        if let merger { endRotation(merger) }
     }
 
     func recordDrop(total: Int) {

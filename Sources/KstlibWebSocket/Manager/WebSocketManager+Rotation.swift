@@ -43,7 +43,7 @@ extension WebSocketManager {
                 let flushed = merger.forceSwitch()
                 self.alert(.rotationForcedSwitch, "no common message within the overlap timeout; switched anyway")
                 self.rotation.withLock { state in state.recent.append(contentsOf: flushed) }
-                _ = self.deliver(flushed)
+                _ = self.deliver(flushed, while: { !merger.isAbandoned })
             }
         }
         let promotion = core.withLock { core -> Promotion in

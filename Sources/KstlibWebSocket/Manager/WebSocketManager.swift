@@ -41,6 +41,11 @@ public final class WebSocketManager: Sendable {
     /// Connections paused for backpressure, resumed together when the inbox has room: during a
     /// rotation the paused one may be the standby, not the current connection.
     let pausedLinks = Mutex<[ConnectionLink]>([])
+    /// Held while a batch is counted, given to `onMessage` and queued, and while
+    /// ``stopDelivering(_:)`` ends delivery. Lock order: `core`, then `delivery`, then the
+    /// statistics, callback, inbox, rotation and merger locks; nothing under it takes `core`
+    /// (the inbox hands messages to waiting consumers at the end of the loop's pass, not here).
+    let delivery = Mutex<Void>(())
     /// The outgoing rate, shared by every connection; `nil` without ``WebSocketConfiguration/outgoingRate``.
     let pacer: OutgoingPacer?
 

@@ -71,6 +71,33 @@ import Testing
         #expect(world.events.events.contains { if case .alert("rotation", _) = $0 { true } else { false } })
     }
 
+    /// `forceClose()` between a rotation's switch and the new connection's promotion ends the
+    /// rotation: what the new connection reads next is not delivered, and it is closed, not
+    /// made current.
+    @Test func forceCloseBetweenTheSwitchAndThePromotionDeliversNothingMore() async {
+        let (world, rotation) = await rotating(delivered: 3)
+        defer { world.stop() }
+        let (old, new) = (world.transport.connections[0], world.transport.connections[1])
+        new.serverSend(feed(4...6))
+        await world.settle()
+        #expect(world.received.events == ["1", "2", "3"], "held back until the overlap")
+        // Queued together from the simulation thread, so they run in this order: the overlap (4
+        // from the old connection: the switch), forceClose(), the new connection's next
+        // messages, and only then the rotation's own task, which would promote the new connection.
+        world.simulation.execute {
+            old.serverSend(feed(4...4))
+            world.start { world.manager.forceClose() }
+            new.serverSend(feed(7...8))
+        }
+        await world.advance(by: .seconds(10))
+        #expect(rotation.isFinished)
+        #expect(world.manager.state == .closed)
+        #expect(world.received.events == (1...6).map(String.init))
+        #expect(world.manager.stats.messagesReceived == 6)
+        #expect(world.manager.stats.rotations == 0)
+        #expect(new.isEnded, "the new connection is \(new.phase)")
+    }
+
     @Test func aNewConnectionThatFailsFallsBackToBreakBeforeMake() async {
         let world = SimulatedWorld(configuration: testConfiguration { $0.gaplessRotation = true })
         defer { world.stop() }
