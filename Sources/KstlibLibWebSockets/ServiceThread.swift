@@ -14,9 +14,9 @@ package import CLWSShim
 /// thread with `lws_cancel_service`; libwebsockets then reports `LWS_CALLBACK_EVENT_WAIT_CANCELLED`
 /// on that thread, where the owner calls ``takeWork()``.
 ///
-/// `@unchecked Sendable`: the cross-thread state lives in `mailbox` (a mutex); `context`,
-/// `isInServicePass` and `drainedInPass` are touched only on the service thread, and `thread` is
-/// written once, on the service thread, before `start` returns to anyone who could compare it.
+/// `@unchecked Sendable`: the cross-thread state lives in `mailbox` (a mutex) and `thread` (an
+/// atomic); `context`, `isInServicePass` and `drainedInPass` are touched only on the service
+/// thread.
 package final class ServiceThread<Work: Sendable>: @unchecked Sendable {
     private struct Mailbox {
         var items: [Work] = []
@@ -30,9 +30,11 @@ package final class ServiceThread<Work: Sendable>: @unchecked Sendable {
     }
 
     private let name: String
-    private let stackSize: Int
+    private let stackSize: Int?
     private let mailbox = Mutex(Mailbox())
-    nonisolated(unsafe) private var thread: pthread_t = 0
+    /// The service thread's id while it runs, 0 before and after (an ended thread's id may be
+    /// given to another thread).
+    private let thread = Atomic<UInt>(0)
 
     /// The context, between ``createContext(_:)`` and ``destroyContext()`` (service thread).
     package private(set) var context: OpaquePointer?
@@ -43,8 +45,9 @@ package final class ServiceThread<Work: Sendable>: @unchecked Sendable {
     /// pass, as work submitted from the owner's own callbacks must).
     private var drainedInPass = false
 
-    /// `name` names the thread (seen in `top -H` and debuggers).
-    package init(name: String, stackSize: Int = 1 << 20) {
+    /// `name` names the thread (seen in `top -H` and debuggers); `stackSize` nil keeps the
+    /// platform's default.
+    package init(name: String, stackSize: Int? = nil) {
         self.name = name
         self.stackSize = stackSize
     }
@@ -54,16 +57,20 @@ package final class ServiceThread<Work: Sendable>: @unchecked Sendable {
     package func start(_ body: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             lwss_name_thread(name)
-            self.thread = pthread_self()
+            self.thread.store(UInt(pthread_self()), ordering: .releasing)
             body()
+            self.thread.store(0, ordering: .releasing)
         }
         thread.name = name
-        thread.stackSize = stackSize
+        if let stackSize { thread.stackSize = stackSize }
         thread.start()
     }
 
-    /// Whether the caller is the service thread.
-    package var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    /// Whether the caller is the service thread (false once it has ended).
+    package var isCurrent: Bool {
+        let service = thread.load(ordering: .acquiring)
+        return service != 0 && pthread_equal(pthread_self(), pthread_t(service)) != 0
+    }
 
     // MARK: Any thread
 

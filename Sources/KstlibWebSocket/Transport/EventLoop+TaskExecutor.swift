@@ -15,10 +15,14 @@ extension EventLoop: TaskExecutor {
         if isServiceThread {
             runnable.append(job)
         } else if !submit(.run(job)) {
-            // The loop has stopped; the task must still run to its end, on the global pool.
-            DispatchQueue.global().async {
-                job.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor())
-            }
+            runElsewhere(job)
+        }
+    }
+
+    /// The loop has stopped: the task must still run to its end, on the global pool.
+    func runElsewhere(_ job: UnownedJob) {
+        DispatchQueue.global().async {
+            job.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor())
         }
     }
 

@@ -27,7 +27,7 @@ final class EventLoop: @unchecked Sendable {
         case run(UnownedJob)
     }
 
-    private let service = ServiceThread<Work>(name: "kstlib-ws-loop")
+    private let service = ServiceThread<Work>(name: "kstlib-ws-loop", stackSize: 1 << 20)
     private let ready = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -111,8 +111,14 @@ final class EventLoop: @unchecked Sendable {
             runEndOfPassJobs()
             if let deadline = stopDeadline, live.isEmpty || ContinuousClock.now >= deadline { break }
         }
-        let leftovers = service.close()
-        for case .open(let connection) in leftovers { connection.failToStart("the event loop has stopped") }
+        for work in service.close() {
+            switch work {
+            case .open(let connection): connection.failToStart("the event loop has stopped")
+            // A task that chose the loop as its executor must still run to its end.
+            case .run(let job): runElsewhere(job)
+            case .write, .abort, .resumeReading, .stop: break
+            }
+        }
         runEndOfPassJobs()
         // Destroy fires the remaining connections' close callbacks synchronously, here.
         service.destroyContext()

@@ -16,6 +16,8 @@ final class ServiceHarness: @unchecked Sendable {
         /// Blocks the service thread, inside the callback, until `release` is signalled; the
         /// loop then leaves after this pass.
         case holdThenStop(release: DispatchSemaphore, holding: DispatchSemaphore)
+        /// The same, and the loop goes on.
+        case hold(release: DispatchSemaphore, holding: DispatchSemaphore)
     }
 
     struct Taken: Sendable {
@@ -120,6 +122,9 @@ final class ServiceHarness: @unchecked Sendable {
                 holding.signal()
                 release.wait()
                 stopAfterPass = true
+            case .hold(let release, let holding):
+                holding.signal()
+                release.wait()
             }
         }
     }
