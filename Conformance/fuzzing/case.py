@@ -56,6 +56,16 @@ class Case:
         if self.expected_close.get("closedByMe") and not self.suppress_close:
             self.p.send_close(self.expected_close["closeCode"][0])
 
+    def send_next_or_pass(self) -> None:
+        """Round-trip cases (9.7, 9.8, 12, 13): the next message (`send_one`, counting
+        `self.count` up to `self.count_total`), or a pass once every one came back."""
+        if self.count < self.count_total:
+            self.send_one()
+        else:
+            self.behavior = OK
+            self.result = f"Ok, received all {self.count_total} echo'ed messages in time."
+            self.p.send_close(CLOSE_NORMAL)
+
     def on_connection_lost(self) -> None:
         """Autobahn's Case.onConnectionLost."""
         for verdict, trace in self.expected.items():

@@ -36,6 +36,7 @@
 // With `tls:` the same endpoints are served over wss:// only (plain ws:// is refused), and with
 // a client CA the TLS handshake also requires a client certificate that CA issued.
 import Foundation
+import KstlibLibWebSockets
 
 /// A websocket server on its own libwebsockets context and service thread, listening on
 /// loopback by default. Create one per test; `stop()` (or deinit) shuts it down.
@@ -44,7 +45,7 @@ public final class EmbeddedWebSocketServer: Sendable {
     /// their server-side inflater fails on the client's compressed messages ("rx buffer
     /// underflow", the connection dropped), which is libwebsockets' server, not the client under
     /// test; the client's compression is tested against Python `websockets` and the raw server.
-    public static let offersCompression = (LibraryVersion.major, LibraryVersion.minor) < (4, 5)
+    public static let offersCompression = !LibraryVersion.isAtLeast(4, 5)
 
     /// How long `stop()` waits for clients to answer the 1001 close before dropping them.
     private static let stopGracePeriod = DispatchTimeInterval.seconds(2)

@@ -8,12 +8,6 @@ internal import CLibWebSockets
 internal import CLWSShim
 import KstlibLibWebSockets
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Owns the protocol table, extension table and strings of one server context.
 /// Created and freed on the service thread.
 final class ServerContextResources {
@@ -30,7 +24,8 @@ final class ServerContextResources {
     private let tls: EmbeddedServerTLS?
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let extensions: UnsafeMutablePointer<lws_extension>
-    private var strings: [UnsafeMutablePointer<CChar>] = []
+    /// The C strings the tables and infos point to, freed in deinit.
+    private let strings = CStringArena()
 
     /// `host` is a numeric IPv4 or IPv6 address (or an interface name); `port` 0 picks a free one.
     /// `tls` nil serves plain ws://.
@@ -46,7 +41,7 @@ final class ServerContextResources {
         extensions.initialize(repeating: lws_extension(), count: 2)
 
         for (index, name) in Self.protocolNames.enumerated() {
-            protocols[index].name = UnsafePointer(copy(name))
+            protocols[index].name = strings.copy(name)
             protocols[index].callback = embeddedServerCallback
             protocols[index].per_session_data_size = 0
             protocols[index].rx_buffer_size = Self.rxBufferSize
@@ -54,9 +49,9 @@ final class ServerContextResources {
 
         // Offered to clients that ask for it; negotiation is per connection.
         guard EmbeddedWebSocketServer.offersCompression else { return }
-        extensions[0].name = UnsafePointer(copy("permessage-deflate"))
+        extensions[0].name = strings.copy("permessage-deflate")
         extensions[0].callback = lws_extension_callback_pm_deflate
-        extensions[0].client_offer = UnsafePointer(copy("permessage-deflate"))
+        extensions[0].client_offer = strings.copy("permessage-deflate")
     }
 
     deinit {
@@ -64,7 +59,7 @@ final class ServerContextResources {
         protocols.deallocate()
         extensions.deinitialize(count: 2)
         extensions.deallocate()
-        for string in strings { free(string) }
+        strings.free()
     }
 
     /// LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT, `((1ll << 1) | (1ll << 12))` in
@@ -102,19 +97,19 @@ final class ServerContextResources {
         }
         if let tls {
             options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
-            info.ssl_cert_filepath = UnsafePointer(copy(tls.certificateChainPath))
-            info.ssl_private_key_filepath = UnsafePointer(copy(tls.privateKeyPath))
+            info.ssl_cert_filepath = strings.copy(tls.certificateChainPath)
+            info.ssl_private_key_filepath = strings.copy(tls.privateKeyPath)
             if let clientCA = tls.clientCATrustPath {
                 // SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT against this CA only. The
                 // verdict still passes through LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION,
                 // which must keep OpenSSL's answer (see embeddedServerCallback).
                 options |= Self.requireValidClientCertificate
-                info.ssl_ca_filepath = UnsafePointer(copy(clientCA))
+                info.ssl_ca_filepath = strings.copy(clientCA)
             }
         }
         info.options = UInt64(options)
-        info.vhost_name = UnsafePointer(copy("kstlib-embedded"))
-        info.iface = UnsafePointer(copy(host))
+        info.vhost_name = strings.copy("kstlib-embedded")
+        info.iface = strings.copy(host)
         info.port = Int32(clamping: port)
         info.protocols = UnsafePointer(protocols)
         info.extensions = UnsafePointer(extensions)
@@ -130,12 +125,4 @@ final class ServerContextResources {
         return port > 0 ? port : nil
     }
 
-    /// A C copy of `text` freed in deinit.
-    private func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
-        guard let pointer = strdup(text) else {
-            fatalError("ServerContextResources: out of memory")
-        }
-        strings.append(pointer)
-        return pointer
-    }
 }

@@ -1,5 +1,6 @@
 // The connect call: one client connection handed to libwebsockets.
 internal import CLibWebSockets
+import KstlibLibWebSockets
 
 /// What libwebsockets needs to open one client connection, and the call that opens it
 /// (`lws_client_connect_via_info`).

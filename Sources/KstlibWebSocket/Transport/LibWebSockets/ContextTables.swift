@@ -25,7 +25,7 @@ final class ContextTables: @unchecked Sendable {
     /// every frame of a read without looking at rx flow control: a pause asked for in RECEIVE
     /// stops the next read, not the rest of this one. Up to 4.3 it stops before the next byte.
     /// The headers' major.minor is the loaded library's (``LibWebSocketsRuntime``).
-    static let parsesWholeReads = (LWS_LIBRARY_VERSION_MAJOR, LWS_LIBRARY_VERSION_MINOR) > (4, 3)
+    static let parsesWholeReads = LibraryVersion.isAtLeast(4, 4)
 
     /// `rx_buffer_size`, which sizes each read once the connection is up: 64 KiB lets a typical
     /// message arrive in one RECEIVE callback and a large one in few reads.

@@ -1,5 +1,6 @@
 // The shim's blocking OpenSSL client session, for the rejected-upgrade replay.
 internal import CLWSShim
+import KstlibLibWebSockets
 
 /// A TLS session over a socket the caller connected and keeps, verified as libwebsockets
 /// verifies a wss:// connection (the vhost's trust store and client identity, the connection's

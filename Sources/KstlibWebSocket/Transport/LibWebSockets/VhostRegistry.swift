@@ -2,6 +2,7 @@
 internal import CLibWebSockets
 internal import CLWSShim
 import Foundation
+import KstlibLibWebSockets
 
 /// Creates and remembers one libwebsockets vhost per distinct ``VhostSettings``.
 ///
